@@ -1,0 +1,788 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. All are created at Open.
+var (
+	bucketMentions = []byte("mentions") // key -> Mention JSON
+	bucketBySeen   = []byte("by_seen")  // be(seen ns) + key -> nil
+	bucketChildren = []byte("children") // parent key + 0 + child key -> nil
+	bucketSamples  = []byte("samples")  // mention key + 0 + be(at ns) -> Sample JSON
+	bucketAlerts   = []byte("alerts")   // alert id -> Alert JSON
+	bucketSources  = []byte("sources")  // source name -> SourceState JSON
+	bucketEvents   = []byte("events")   // be(seq) -> Event JSON
+	bucketMeta     = []byte("meta")     // schema version and the like
+	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta}
+	keySchema      = []byte("schema")
+	schemaVersion  = []byte{1}
+	errKeyTooLarge = errors.New("key too large")
+)
+
+// maxKeyLen bounds mention keys. bbolt allows 32 KiB, but a key is an id,
+// and a long one is hostile or broken input.
+const maxKeyLen = 1024
+
+// Options configure a Store.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// LockTimeout bounds the wait for the file lock held by another
+	// process; zero means 5 seconds.
+	LockTimeout time.Duration
+}
+
+// Store is Pantau's bbolt-backed persistence. It is safe for concurrent use.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+
+	mu      sync.Mutex
+	changed chan struct{} // closed (and replaced) after each commit with events
+}
+
+// Open opens or creates the store file at path (mode 0600) and creates every
+// bucket it uses.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 5 * time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keySchema); v != nil && !bytes.Equal(v, schemaVersion) {
+			return fmt.Errorf("store schema version %v, this build reads %v", v, schemaVersion)
+		}
+		return meta.Put(keySchema, schemaVersion)
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{db: db, now: opts.Now, changed: make(chan struct{})}, nil
+}
+
+// Close closes the file. Pending readers of Changed are woken.
+func (s *Store) Close() error {
+	s.notify()
+	return s.db.Close()
+}
+
+// Path is the store file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Changed returns a channel that is closed after the next commit that
+// records events. Take the channel before reading EventsSince, so an event
+// committed in between is not missed.
+func (s *Store) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+func (s *Store) notify() {
+	s.mu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+// update runs fn in a write transaction and wakes event readers after a
+// commit that recorded events.
+func (s *Store) update(fn func(tx *bolt.Tx, ev *eventWriter) error) error {
+	ev := &eventWriter{}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		ev.b = tx.Bucket(bucketEvents)
+		ev.now = s.now()
+		return fn(tx, ev)
+	})
+	if err == nil && ev.n > 0 {
+		s.notify()
+	}
+	return err
+}
+
+// eventWriter appends events inside a write transaction.
+type eventWriter struct {
+	b   *bolt.Bucket
+	now time.Time
+	n   int
+}
+
+func (w *eventWriter) add(typ string, data []byte) error {
+	seq, err := w.b.NextSequence()
+	if err != nil {
+		return err
+	}
+	e := Event{Seq: seq, Type: typ, At: w.now, Data: json.RawMessage(data)}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	w.n++
+	return w.b.Put(u64(seq), v)
+}
+
+func (w *eventWriter) addJSON(typ string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return w.add(typ, data)
+}
+
+// Ingest commits a collector's batch in one transaction: new mentions
+// (deduplicated by key), engagement samples, thread links, the brand-reply
+// marks they imply, the source's new cursor and its health. A mention that is
+// already stored is left as it is; only its samples are added.
+func (s *Store) Ingest(b Batch) (IngestResult, error) {
+	var res IngestResult
+	at := b.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	err := s.update(func(tx *bolt.Tx, ev *eventWriter) error {
+		res = IngestResult{} // Update may not retry, but keep fn self-contained
+		mentions := tx.Bucket(bucketMentions)
+		bySeen := tx.Bucket(bucketBySeen)
+		children := tx.Bucket(bucketChildren)
+		samples := tx.Bucket(bucketSamples)
+		seenInBatch := make(map[string]bool, len(b.Mentions))
+
+		for i := range b.Mentions {
+			m := b.Mentions[i]
+			if m.Kind == "" {
+				m.Kind = b.Kind
+			}
+			if m.Source == "" {
+				m.Source = b.Source
+			}
+			m.Key = MentionKey(m.Kind, m.NativeID)
+			if err := validKeys(&m); err != nil {
+				// Bad input is skipped; the rest of the batch still lands.
+				res.Rejected = append(res.Rejected, fmt.Errorf("source %s: mention %d (%q): %w", b.Source, i, truncate(m.Key, 80), err))
+				continue
+			}
+			k := []byte(m.Key)
+			if seenInBatch[m.Key] || mentions.Get(k) != nil {
+				res.Duplicates++
+				continue
+			}
+			seenInBatch[m.Key] = true
+			m.SeenAt = at
+			// A brand reply that arrived before this mention answers it.
+			if !m.ByBrand {
+				if by, when, ok := firstBrandChild(mentions, children, k); ok {
+					m.AnsweredAt, m.AnsweredBy = &when, by
+				}
+			}
+			data, err := json.Marshal(&m)
+			if err != nil {
+				return err
+			}
+			if err := mentions.Put(k, data); err != nil {
+				return err
+			}
+			if err := bySeen.Put(seenKey(at, m.Key), nil); err != nil {
+				return err
+			}
+			if m.ReplyTo != "" {
+				if err := children.Put(pairKey(m.ReplyTo, m.Key), nil); err != nil {
+					return err
+				}
+				if m.ByBrand {
+					answered, err := markAnswered(mentions, ev, m.ReplyTo, &m)
+					if err != nil {
+						return err
+					}
+					if answered {
+						res.Answered = append(res.Answered, m.ReplyTo)
+					}
+				}
+			}
+			if err := ev.add(EventMentionNew, data); err != nil {
+				return err
+			}
+			res.New = append(res.New, m)
+		}
+
+		for _, sm := range b.Samples {
+			if sm.Key == "" || len(sm.Key) > maxKeyLen || strings.IndexByte(sm.Key, 0) >= 0 {
+				res.Rejected = append(res.Rejected, fmt.Errorf("source %s: sample for %q: bad mention key", b.Source, truncate(sm.Key, 80)))
+				continue
+			}
+			if sm.At.IsZero() {
+				sm.At = at
+			}
+			v, err := json.Marshal(sm.Sample)
+			if err != nil {
+				return err
+			}
+			if err := samples.Put(sampleKey(sm.Key, sm.At), v); err != nil {
+				return err
+			}
+		}
+
+		if b.Source == "" {
+			return nil
+		}
+		st, err := getSource(tx, b.Source)
+		if err != nil {
+			return err
+		}
+		if b.Kind != "" {
+			st.Kind = b.Kind
+		}
+		if b.Cursor != nil {
+			st.Cursor = *b.Cursor
+		}
+		st.LastSuccess = at
+		st.ConsecutiveErrors = 0
+		st.NextAttempt = time.Time{}
+		st.ItemsSeen += int64(len(res.New))
+		st.LastItems = len(res.New)
+		return putSource(tx, ev, st)
+	})
+	if err != nil {
+		return IngestResult{}, err
+	}
+	return res, nil
+}
+
+// validKeys checks the ids that become bbolt keys: present, bounded and
+// free of the NUL byte that separates composite keys.
+func validKeys(m *Mention) error {
+	if m.NativeID == "" {
+		return errors.New("no native id")
+	}
+	for _, k := range []string{m.Key, m.ReplyTo, m.ThreadRoot} {
+		if len(k) > maxKeyLen {
+			return errKeyTooLarge
+		}
+		if strings.IndexByte(k, 0) >= 0 {
+			return errors.New("id contains a NUL byte")
+		}
+	}
+	return nil
+}
+
+// markAnswered records reply as the brand's first answer to parentKey, if
+// the parent is stored and not answered yet.
+func markAnswered(mentions *bolt.Bucket, ev *eventWriter, parentKey string, reply *Mention) (bool, error) {
+	v := mentions.Get([]byte(parentKey))
+	if v == nil {
+		return false, nil
+	}
+	var parent Mention
+	if err := json.Unmarshal(v, &parent); err != nil {
+		return false, fmt.Errorf("decode mention %s: %w", parentKey, err)
+	}
+	if parent.AnsweredAt != nil && !reply.CreatedAt.Before(*parent.AnsweredAt) {
+		return false, nil
+	}
+	first := parent.AnsweredAt == nil
+	when := reply.CreatedAt
+	parent.AnsweredAt, parent.AnsweredBy = &when, reply.Author.Handle
+	data, err := json.Marshal(&parent)
+	if err != nil {
+		return false, err
+	}
+	if err := mentions.Put([]byte(parentKey), data); err != nil {
+		return false, err
+	}
+	return first, ev.add(EventMentionAnswered, data)
+}
+
+// firstBrandChild finds the earliest stored brand reply to parent.
+func firstBrandChild(mentions, children *bolt.Bucket, parent []byte) (by string, at time.Time, ok bool) {
+	prefix := append(append([]byte{}, parent...), 0)
+	c := children.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		v := mentions.Get(k[len(prefix):])
+		if v == nil {
+			continue
+		}
+		var child Mention
+		if json.Unmarshal(v, &child) != nil || !child.ByBrand {
+			continue
+		}
+		if !ok || child.CreatedAt.Before(at) {
+			by, at, ok = child.Author.Handle, child.CreatedAt, true
+		}
+	}
+	return by, at, ok
+}
+
+// Mention returns one mention by key.
+func (s *Store) Mention(key string) (Mention, bool, error) {
+	var m Mention
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMentions).Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &m)
+	})
+	return m, found, err
+}
+
+// Thread returns the thread that key belongs to: its root (following
+// ReplyTo and ThreadRoot as far as stored) and every stored descendant,
+// oldest first.
+func (s *Store) Thread(key string) ([]Mention, error) {
+	var out []Mention
+	err := s.db.View(func(tx *bolt.Tx) error {
+		mentions := tx.Bucket(bucketMentions)
+		children := tx.Bucket(bucketChildren)
+		get := func(k string) (Mention, bool) {
+			var m Mention
+			v := mentions.Get([]byte(k))
+			if v == nil || json.Unmarshal(v, &m) != nil {
+				return m, false
+			}
+			return m, true
+		}
+		root, ok := get(key)
+		if !ok {
+			return nil
+		}
+		// Walk up, guarding against reply cycles in hostile data.
+		for hops := 0; hops < 1000; hops++ {
+			up := root.ReplyTo
+			if root.ThreadRoot != "" && root.ThreadRoot != root.Key {
+				up = root.ThreadRoot
+			}
+			if up == "" {
+				break
+			}
+			parent, ok := get(up)
+			if !ok {
+				break
+			}
+			root = parent
+		}
+		seen := map[string]bool{root.Key: true}
+		queue := []Mention{root}
+		for len(queue) > 0 && len(out) < 10000 {
+			m := queue[0]
+			queue = queue[1:]
+			out = append(out, m)
+			prefix := append([]byte(m.Key), 0)
+			c := children.Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				ck := string(k[len(prefix):])
+				if seen[ck] {
+					continue
+				}
+				seen[ck] = true
+				if child, ok := get(ck); ok {
+					queue = append(queue, child)
+				}
+			}
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// Mentions returns the latest mentions matching q, newest seen first.
+// Limit defaults to 100 and is capped at 1000.
+func (s *Store) Mentions(q MentionQuery) ([]Mention, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	var out []Mention
+	err := s.db.View(func(tx *bolt.Tx) error {
+		mentions := tx.Bucket(bucketMentions)
+		c := tx.Bucket(bucketBySeen).Cursor()
+		var k []byte
+		if q.Before.IsZero() {
+			k, _ = c.Last()
+		} else {
+			// Position on the last key before q.Before.
+			c.Seek(seenKey(q.Before, ""))
+			k, _ = c.Prev()
+		}
+		for ; k != nil && len(out) < limit; k, _ = c.Prev() {
+			v := mentions.Get(k[8:])
+			if v == nil {
+				continue
+			}
+			var m Mention
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("decode mention %s: %w", k[8:], err)
+			}
+			if q.Match(&m) {
+				out = append(out, m)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MentionsSeenSince returns up to limit mentions first seen at or after
+// since, oldest first. The scorer's sweep uses it to re-score open mentions.
+func (s *Store) MentionsSeenSince(since time.Time, limit int) ([]Mention, error) {
+	var out []Mention
+	err := s.db.View(func(tx *bolt.Tx) error {
+		mentions := tx.Bucket(bucketMentions)
+		c := tx.Bucket(bucketBySeen).Cursor()
+		for k, _ := c.Seek(seenKey(since, "")); k != nil && len(out) < limit; k, _ = c.Next() {
+			v := mentions.Get(k[8:])
+			if v == nil {
+				continue
+			}
+			var m Mention
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("decode mention %s: %w", k[8:], err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Samples returns a mention's engagement samples, oldest first.
+func (s *Store) Samples(key string) ([]Sample, error) {
+	var out []Sample
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := append([]byte(key), 0)
+		c := tx.Bucket(bucketSamples).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var sm Sample
+			if err := json.Unmarshal(v, &sm); err != nil {
+				return fmt.Errorf("decode sample %s: %w", key, err)
+			}
+			out = append(out, sm)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SaveScores stores new scores for mentions by key and records a
+// mention.scored event for each. Keys that are not stored are skipped.
+func (s *Store) SaveScores(scores map[string]Score) error {
+	if len(scores) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(scores))
+	for k := range scores {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic event order
+	return s.update(func(tx *bolt.Tx, ev *eventWriter) error {
+		mentions := tx.Bucket(bucketMentions)
+		for _, key := range keys {
+			v := mentions.Get([]byte(key))
+			if v == nil {
+				continue
+			}
+			var m Mention
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("decode mention %s: %w", key, err)
+			}
+			sc := scores[key]
+			m.Score = &sc
+			data, err := json.Marshal(&m)
+			if err != nil {
+				return err
+			}
+			if err := mentions.Put([]byte(key), data); err != nil {
+				return err
+			}
+			if err := ev.add(EventMentionScored, data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutAlert stores an alert and records an alert event, unless the stored
+// alert is identical. It reports whether anything changed.
+func (s *Store) PutAlert(a Alert) (bool, error) {
+	if a.ID == "" {
+		return false, errors.New("put alert: empty id")
+	}
+	var changed bool
+	err := s.update(func(tx *bolt.Tx, ev *eventWriter) error {
+		changed = false
+		b := tx.Bucket(bucketAlerts)
+		data, err := json.Marshal(&a)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(b.Get([]byte(a.ID)), data) {
+			return nil
+		}
+		changed = true
+		if err := b.Put([]byte(a.ID), data); err != nil {
+			return err
+		}
+		return ev.add(EventAlert, data)
+	})
+	return changed, err
+}
+
+// ErrNotFound is returned when a record asked for by id does not exist.
+var ErrNotFound = errors.New("not found")
+
+// SetAlertState moves an alert to state, recording who did it.
+func (s *Store) SetAlertState(id string, state AlertState, by string) (Alert, error) {
+	var a Alert
+	err := s.update(func(tx *bolt.Tx, ev *eventWriter) error {
+		b := tx.Bucket(bucketAlerts)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("alert %q: %w", id, ErrNotFound)
+		}
+		if err := json.Unmarshal(v, &a); err != nil {
+			return fmt.Errorf("decode alert %s: %w", id, err)
+		}
+		if a.State == state {
+			return nil
+		}
+		a.State, a.By, a.UpdatedAt = state, by, ev.now
+		data, err := json.Marshal(&a)
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(id), data); err != nil {
+			return err
+		}
+		return ev.add(EventAlert, data)
+	})
+	return a, err
+}
+
+// Alert returns one alert by id.
+func (s *Store) Alert(id string) (Alert, bool, error) {
+	var a Alert
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketAlerts).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &a)
+	})
+	return a, found, err
+}
+
+// Alerts returns the alerts matching q, most recently updated first.
+// Limit defaults to 100 and is capped at 1000.
+func (s *Store) Alerts(q AlertQuery) ([]Alert, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	var out []Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
+			var a Alert
+			if err := json.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("decode alert %s: %w", k, err)
+			}
+			if (q.State == "" || a.State == q.State) && (q.Source == "" || a.Source == q.Source) && (q.Brand == "" || a.Brand == q.Brand) {
+				out = append(out, a)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].UpdatedAt.Equal(out[j].UpdatedAt) {
+			return out[i].UpdatedAt.After(out[j].UpdatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+// SourceState returns what is stored about a source; a source never seen
+// before gets a zero state with its name set.
+func (s *Store) SourceState(name string) (SourceState, error) {
+	var st SourceState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		st, err = getSource(tx, name)
+		return err
+	})
+	return st, err
+}
+
+// SourceStates returns every stored source state, by name.
+func (s *Store) SourceStates() ([]SourceState, error) {
+	var out []SourceState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSources).ForEach(func(k, v []byte) error {
+			var st SourceState
+			if err := json.Unmarshal(v, &st); err != nil {
+				return fmt.Errorf("decode source %s: %w", k, err)
+			}
+			out = append(out, st)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// RecordSourceError records a failed poll: the error's text (which must
+// hold no secrets), one more consecutive error, and when the source may be
+// tried again.
+func (s *Store) RecordSourceError(source, kind string, at time.Time, errText string, nextAttempt time.Time) (SourceState, error) {
+	var st SourceState
+	err := s.update(func(tx *bolt.Tx, ev *eventWriter) error {
+		var err error
+		if st, err = getSource(tx, source); err != nil {
+			return err
+		}
+		if kind != "" {
+			st.Kind = kind
+		}
+		st.LastError = at
+		st.LastErrorText = truncate(errText, 2000)
+		st.ConsecutiveErrors++
+		st.NextAttempt = nextAttempt
+		return putSource(tx, ev, st)
+	})
+	return st, err
+}
+
+func getSource(tx *bolt.Tx, name string) (SourceState, error) {
+	st := SourceState{Source: name}
+	v := tx.Bucket(bucketSources).Get([]byte(name))
+	if v == nil {
+		return st, nil
+	}
+	if err := json.Unmarshal(v, &st); err != nil {
+		return st, fmt.Errorf("decode source %s: %w", name, err)
+	}
+	return st, nil
+}
+
+func putSource(tx *bolt.Tx, ev *eventWriter, st SourceState) error {
+	data, err := json.Marshal(&st)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketSources).Put([]byte(st.Source), data); err != nil {
+		return err
+	}
+	return ev.add(EventSourceHealth, data)
+}
+
+// EventsSince returns up to limit events with a sequence number greater
+// than seq, in order. Limit defaults to 1000.
+func (s *Store) EventsSince(seq uint64, limit int) ([]Event, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	var out []Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketEvents).Cursor()
+		for k, v := c.Seek(u64(seq + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var e Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LastSeq is the sequence number of the newest event (0 when none).
+func (s *Store) LastSeq() (uint64, error) {
+	var seq uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketEvents).Sequence()
+		return nil
+	})
+	return seq, err
+}
+
+// Backup writes a consistent snapshot of the whole store to w while it
+// stays open for reads and writes.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+// timeKey is a sortable big-endian encoding of t; times before 1970 sort
+// as 1970.
+func timeKey(t time.Time) []byte {
+	ns := t.UnixNano()
+	if ns < 0 {
+		ns = 0
+	}
+	return u64(uint64(ns))
+}
+
+func seenKey(t time.Time, key string) []byte {
+	return append(timeKey(t), key...)
+}
+
+func pairKey(a, b string) []byte {
+	k := make([]byte, 0, len(a)+1+len(b))
+	return append(append(append(k, a...), 0), b...)
+}
+
+func sampleKey(key string, at time.Time) []byte {
+	k := make([]byte, 0, len(key)+9)
+	return append(append(append(k, key...), 0), timeKey(at)...)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
