@@ -33,6 +33,8 @@ type Mention struct {
 	// Text is plain text, never HTML. It comes from the internet: display it
 	// as text only.
 	Text string `json:"text"`
+	// Rating is an app-store review's star rating (1..5); nil elsewhere.
+	Rating *int `json:"rating,omitempty"`
 	// Lang is the platform's language tag when it gives one ("en", "id").
 	Lang      string    `json:"lang,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
