@@ -35,6 +35,11 @@ var (
 // and a long one is hostile or broken input.
 const maxKeyLen = 1024
 
+// appendOnlyFill is the page fill for buckets whose keys only grow (events,
+// the time index): splitting full pages wastes no space there, and fuller
+// pages mean fewer pages written per commit.
+const appendOnlyFill = 0.95
+
 // Options configure a Store.
 type Options struct {
 	// Now is the clock; nil means time.Now.
@@ -116,6 +121,7 @@ func (s *Store) update(fn func(tx *bolt.Tx, ev *eventWriter) error) error {
 	ev := &eventWriter{}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ev.b = tx.Bucket(bucketEvents)
+		ev.b.FillPercent = appendOnlyFill
 		ev.now = s.now()
 		return fn(tx, ev)
 	})
@@ -137,13 +143,38 @@ func (w *eventWriter) add(typ string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	e := Event{Seq: seq, Type: typ, At: w.now, Data: json.RawMessage(data)}
-	v, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
 	w.n++
-	return w.b.Put(u64(seq), v)
+	return w.b.Put(u64(seq), encodeEvent(typ, w.now, data))
+}
+
+// Events are stored as a small binary header and the data's JSON as it is,
+// rather than as one JSON document: wrapping would re-validate and copy
+// every mention's JSON a second time on the ingest path.
+//
+//	version (1) | at unix ns (8) | len(type) (1) | type | data
+const eventEncodingV1 = 1
+
+func encodeEvent(typ string, at time.Time, data []byte) []byte {
+	v := make([]byte, 0, 10+len(typ)+len(data))
+	v = append(v, eventEncodingV1)
+	v = append(v, timeKey(at)...)
+	v = append(v, byte(len(typ)))
+	v = append(v, typ...)
+	return append(v, data...)
+}
+
+func decodeEvent(seq uint64, v []byte) (Event, error) {
+	if len(v) < 10 || v[0] != eventEncodingV1 || len(v) < 10+int(v[9]) {
+		return Event{}, errors.New("unknown event encoding")
+	}
+	tl := int(v[9])
+	return Event{
+		Seq:  seq,
+		At:   time.Unix(0, int64(binary.BigEndian.Uint64(v[1:9]))).UTC(),
+		Type: string(v[10 : 10+tl]),
+		// Copy: bbolt's memory is only valid inside the transaction.
+		Data: json.RawMessage(append([]byte(nil), v[10+tl:]...)),
+	}, nil
 }
 
 func (w *eventWriter) addJSON(typ string, v any) error {
@@ -168,6 +199,7 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 		res = IngestResult{} // Update may not retry, but keep fn self-contained
 		mentions := tx.Bucket(bucketMentions)
 		bySeen := tx.Bucket(bucketBySeen)
+		bySeen.FillPercent = appendOnlyFill
 		children := tx.Bucket(bucketChildren)
 		samples := tx.Bucket(bucketSamples)
 		seenInBatch := make(map[string]bool, len(b.Mentions))
@@ -717,8 +749,8 @@ func (s *Store) EventsSince(seq uint64, limit int) ([]Event, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(u64(seq + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			var e Event
-			if err := json.Unmarshal(v, &e); err != nil {
+			e, err := decodeEvent(binary.BigEndian.Uint64(k), v)
+			if err != nil {
 				return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
 			}
 			out = append(out, e)
