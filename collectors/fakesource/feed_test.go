@@ -18,7 +18,7 @@ type testClock struct {
 	t  time.Time
 }
 
-func (c *testClock) Now() time.Time     { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // Every format the demo serves must parse with gofeed and carry what the
