@@ -1,0 +1,100 @@
+// Package secret holds configuration values that must never be shown:
+// tokens, passwords, webhook URLs. A Secret prints, logs and marshals as
+// "<secret>"; only Reveal gives the value, at the one place that sends it.
+//
+// It lives under store/ only because every Pantau package may import store
+// and its children; it depends on nothing of ours.
+package secret
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Redacted is how a secret is shown.
+const Redacted = "<secret>"
+
+// Secret is a value to keep out of logs, errors and the dashboard.
+type Secret struct{ value string }
+
+// New wraps a value.
+func New(v string) Secret { return Secret{value: v} }
+
+// Reveal returns the value. Call it only where the value is sent.
+func (s Secret) Reveal() string { return s.value }
+
+// IsSet reports whether the secret has a value.
+func (s Secret) IsSet() bool { return s.value != "" }
+
+// String shows the secret redacted, so %v and %s never leak it.
+func (s Secret) String() string {
+	if s.value == "" {
+		return ""
+	}
+	return Redacted
+}
+
+// GoString keeps %#v from leaking the value too.
+func (s Secret) GoString() string { return `secret.Secret("` + s.String() + `")` }
+
+// LogValue keeps slog from leaking it.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON shows the secret redacted.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// MarshalYAML shows the secret redacted.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// UnmarshalYAML reads a secret from the config. A value of the form
+// ${NAME} is read from the environment variable NAME, which must be set.
+func (s *Secret) UnmarshalYAML(node *yaml.Node) error {
+	var v string
+	if err := node.Decode(&v); err != nil {
+		return errors.New("must be a string")
+	}
+	if m := envRef.FindStringSubmatch(v); m != nil {
+		ev, ok := os.LookupEnv(m[1])
+		if !ok || ev == "" {
+			return fmt.Errorf("environment variable %s is not set", m[1])
+		}
+		v = ev
+	}
+	s.value = v
+	return nil
+}
+
+// FromFile reads a secret from a file (a "*_file" config field), trimming
+// the trailing newline editors add. Errors name the file, never its
+// content.
+func FromFile(path string) (Secret, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Secret{}, fmt.Errorf("read secret file: %w", err)
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	if v == "" {
+		return Secret{}, fmt.Errorf("secret file %s is empty", path)
+	}
+	return Secret{value: v}, nil
+}
+
+// Resolve returns inline if it is set, else the content of file if that is
+// set, and an error when both are set.
+func Resolve(inline Secret, file string) (Secret, error) {
+	switch {
+	case inline.IsSet() && file != "":
+		return Secret{}, errors.New("set either the value or its _file, not both")
+	case file != "":
+		return FromFile(file)
+	}
+	return inline, nil
+}
