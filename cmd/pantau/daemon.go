@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pantau/pantau/alerting"
+	"github.com/pantau/pantau/collectors"
+	"github.com/pantau/pantau/store"
+	"github.com/pantau/pantau/ui"
+)
+
+type serveOptions struct {
+	// ConfigPath is re-read on SIGHUP; empty disables reloading.
+	ConfigPath string
+	Stdout     io.Writer
+	Stderr     io.Writer
+	// Ready, when set, is called with the dashboard's address once it
+	// accepts connections.
+	Ready func(addr string)
+}
+
+// shutdownTimeout bounds the whole graceful shutdown.
+const shutdownTimeout = 15 * time.Second
+
+// serve runs the daemon until ctx is done: store, collectors on their
+// schedules, the scoring pipeline and its sweep, and the dashboard.
+func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
+	level := new(slog.LevelVar)
+	logger := newLogger(cfg.Log, level, opts.Stderr)
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, storeFileName), store.Options{})
+	if err != nil {
+		return err
+	}
+	var cleanups cleanupStack
+	cleanups.push("store", func(context.Context) error { return st.Close() })
+	defer func() { cleanups.run(logger) }()
+
+	// Listen before anything starts, so a busy port fails fast.
+	ln, err := net.Listen("tcp", cfg.HTTP.ListenAddr())
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+
+	fetcher := collectors.NewFetcher(collectors.FetcherOptions{UserAgent: cfg.UserAgent})
+	work, err := startWork(cfg, st, fetcher, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	var workMu sync.Mutex
+	cleanups.push("collectors and sweep", func(ctx context.Context) error {
+		workMu.Lock()
+		defer workMu.Unlock()
+		return work.stop(ctx)
+	})
+
+	srv := ui.New(cfg.HTTP, st, logger, ui.WithAlertActions(alertActions{st}))
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
+	cleanups.push("http", func(ctx context.Context) error {
+		stopHTTP()
+		select {
+		case err := <-httpDone:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+
+	addr := "http://" + ln.Addr().String() + "/"
+	logger.Info("pantau started", "version", version, "dashboard", addr, "sources", len(cfg.Sources), "data", cfg.DataDir)
+	if opts.Ready != nil {
+		opts.Ready(addr)
+	}
+
+	hup := make(chan os.Signal, 1)
+	if opts.ConfigPath != "" {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			logger.Info("shutting down")
+			return nil
+		case err := <-httpDone:
+			httpDone <- err // let the cleanup see it too
+			return fmt.Errorf("http server stopped: %w", err)
+		case <-hup:
+			next, err := loadConfig(opts.ConfigPath)
+			if err != nil {
+				logger.Error("config reload failed; keeping the running config", "err", err)
+				continue
+			}
+			if next.HTTP != cfg.HTTP || next.DataDir != cfg.DataDir {
+				logger.Warn("config reload: http and data_dir changes take effect after a restart")
+			}
+			fresh, err := startWork(next, st, fetcher, logger)
+			if err != nil {
+				logger.Error("config reload failed; keeping the running config", "err", err)
+				continue
+			}
+			workMu.Lock()
+			stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			if err := work.stop(stopCtx); err != nil {
+				logger.Warn("stopping the previous collectors", "err", err)
+			}
+			cancel()
+			work = fresh
+			workMu.Unlock()
+			level.Set(mustLevel(next.Log.Level))
+			cfg = next
+			logger.Info("config reloaded", "sources", len(cfg.Sources), "rules", len(cfg.Rules))
+		}
+	}
+}
+
+// work is everything a config reload replaces: the collectors' scheduler
+// and the scoring pipeline with its periodic sweep.
+type work struct {
+	sched     *collectors.Scheduler
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
+}
+
+func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, logger *slog.Logger) (*work, error) {
+	cols, err := collectors.Build(cfg.Sources, cfg.Brands, fetcher)
+	if err != nil {
+		return nil, err
+	}
+	pipe := alerting.NewPipeline(st, alerting.NewTextScorer(), cfg.Rules, logger, time.Now)
+	sched := collectors.NewScheduler(st, pipe, logger, time.Now)
+	byName := map[string]collectors.SourceConfig{}
+	for _, s := range cfg.Sources {
+		byName[s.Name] = s
+	}
+	for _, c := range cols {
+		src := byName[c.Name()]
+		if err := sched.Add(c, src.Schedule, src.Timeout); err != nil {
+			return nil, fmt.Errorf("source %s: %w", c.Name(), err)
+		}
+	}
+	sched.Start()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &work{sched: sched, stopSweep: cancel, sweepDone: make(chan struct{})}
+	go func() {
+		defer close(w.sweepDone)
+		t := time.NewTicker(cfg.SweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := pipe.Sweep(ctx, sweepWindow); err != nil && !errors.Is(err, context.Canceled) {
+					logger.Error("sweep failed", "err", err)
+				}
+			}
+		}
+	}()
+	return w, nil
+}
+
+func (w *work) stop(ctx context.Context) error {
+	w.stopSweep()
+	err := w.sched.Stop(ctx)
+	select {
+	case <-w.sweepDone:
+	case <-ctx.Done():
+		return errors.Join(err, ctx.Err())
+	}
+	return err
+}
+
+// alertActions lets dashboard users move alerts through their states.
+type alertActions struct{ st *store.Store }
+
+func (a alertActions) Acknowledge(id, by string) (store.Alert, error) {
+	return a.st.SetAlertState(id, store.AlertAcknowledged, by)
+}
+
+func (a alertActions) Resolve(id, by string) (store.Alert, error) {
+	return a.st.SetAlertState(id, store.AlertResolved, by)
+}
+
+// cleanupStack runs named cleanups in reverse order of registration under
+// one deadline, logging each failure and going on with the rest.
+type cleanupStack struct {
+	names []string
+	fns   []func(context.Context) error
+}
+
+func (c *cleanupStack) push(name string, fn func(context.Context) error) {
+	c.names = append(c.names, name)
+	c.fns = append(c.fns, fn)
+}
+
+func (c *cleanupStack) run(logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	for i := len(c.fns) - 1; i >= 0; i-- {
+		start := time.Now()
+		if err := c.fns[i](ctx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("shutdown step failed", "step", c.names[i], "err", err)
+			continue
+		}
+		logger.Debug("shutdown step done", "step", c.names[i], "took", time.Since(start))
+	}
+}
+
+func newLogger(cfg LogConfig, level *slog.LevelVar, w io.Writer) *slog.Logger {
+	level.Set(mustLevel(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// mustLevel parses a level that validate already accepted.
+func mustLevel(s string) slog.Level {
+	l, _ := parseLevel(s)
+	return l
+}

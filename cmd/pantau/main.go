@@ -1,0 +1,108 @@
+// Command pantau is the Pantau daemon: it watches what the public says about
+// a brand, flags the complaints that are about to blow up or that nobody has
+// answered, and streams them to a live dashboard.
+//
+// This package handles the process only: flags, subcommands, config
+// loading, wiring, signals. The work is done by store, collectors, alerting
+// and ui.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(pantau(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `Pantau watches what the public says about your brand.
+
+Usage:
+  pantau demo [-listen ADDR] [-data DIR]   run against built-in fake sources (no network, no config)
+  pantau run -config pantau.yaml           run the daemon
+  pantau check-config pantau.yaml          validate a config file and exit
+  pantau version                           print the version
+
+SIGINT or SIGTERM stops the daemon gracefully; SIGHUP reloads its config
+(an invalid new config is reported and the old one kept).
+`
+
+// pantau runs one subcommand and returns the process exit code.
+func pantau(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		err = cmdRun(ctx, rest, stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, rest, stdout, stderr)
+	case "check-config":
+		err = cmdCheckConfig(rest, stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "pantau", version)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "pantau: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "pantau:", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "pantau.yaml", "config file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, serveOptions{ConfigPath: *path, Stdout: stdout, Stderr: stderr})
+}
+
+func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (or give it as the argument)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *path == "" {
+		*path = fs.Arg(0)
+	}
+	if *path == "" {
+		return errors.New("check-config: name the config file")
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s is valid: %d brand(s), %d source(s), %d rule(s)\n", *path, len(cfg.Brands), len(cfg.Sources), len(cfg.Rules))
+	return nil
+}
