@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"encoding/base64"
 	"net/url"
 	"regexp"
 	"sort"
@@ -72,6 +73,8 @@ func secretsOf(u *url.URL) []string {
 		add(u.User.Username())
 		if p, ok := u.User.Password(); ok {
 			add(p)
+			// As sent in the Authorization header, which a server may echo.
+			add(base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + p)))
 		}
 	}
 	for _, vs := range u.Query() {

@@ -459,9 +459,12 @@ func (s *Store) Mentions(q MentionQuery) ([]Mention, error) {
 		if q.Before.IsZero() {
 			k, _ = c.Last()
 		} else {
-			// Position on the last key before q.Before.
-			c.Seek(seenKey(q.Before, ""))
-			k, _ = c.Prev()
+			// Position on the last key before (Before, BeforeKey).
+			if sk, _ := c.Seek(seenKey(q.Before, q.BeforeKey)); sk == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
 		}
 		for ; k != nil && len(out) < limit; k, _ = c.Prev() {
 			v := mentions.Get(k[8:])
@@ -587,8 +590,13 @@ func (s *Store) PutAlert(a Alert) (bool, error) {
 	return changed, err
 }
 
-// ErrNotFound is returned when a record asked for by id does not exist.
-var ErrNotFound = errors.New("not found")
+var (
+	// ErrNotFound is returned when a record asked for by id does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict is returned for a state change the record's current
+	// state does not allow, such as acknowledging a resolved alert.
+	ErrConflict = errors.New("conflict")
+)
 
 // SetAlertState moves an alert to state, recording who did it.
 func (s *Store) SetAlertState(id string, state AlertState, by string) (Alert, error) {
@@ -604,6 +612,9 @@ func (s *Store) SetAlertState(id string, state AlertState, by string) (Alert, er
 		}
 		if a.State == state {
 			return nil
+		}
+		if a.State == AlertResolved {
+			return fmt.Errorf("alert %q is resolved and cannot become %s: %w", id, state, ErrConflict)
 		}
 		a.State, a.By, a.UpdatedAt = state, by, ev.now
 		data, err := json.Marshal(&a)

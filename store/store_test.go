@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -361,5 +362,45 @@ func TestBackupIsAUsableStore(t *testing.T) {
 	defer cp.Close()
 	if _, ok, _ := cp.Mention("rss:a"); !ok {
 		t.Fatal("backup lacks the mention")
+	}
+}
+
+func TestMentionsPagesInsideOneBatch(t *testing.T) {
+	st, _ := openTest(t, newClock())
+	var batch []Mention
+	for i := range 10 {
+		batch = append(batch, mention(fmt.Sprint(i), "x"))
+	}
+	if _, err := st.Ingest(Batch{Source: "s", Kind: "rss", Mentions: batch}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	q := MentionQuery{Limit: 3}
+	for page := 0; page < 10; page++ {
+		got, err := st.Mentions(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			break
+		}
+		for _, m := range got {
+			if seen[m.Key] {
+				t.Fatalf("%s returned twice", m.Key)
+			}
+			seen[m.Key] = true
+		}
+		last := got[len(got)-1]
+		q.Before, q.BeforeKey = last.SeenAt, last.Key
+	}
+	if len(seen) != 10 {
+		t.Fatalf("paging saw %d of 10 mentions", len(seen))
+	}
+	if _, err := st.SetAlertState("x", AlertAcknowledged, ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown alert: %v", err)
+	}
+	st.PutAlert(Alert{ID: "a", State: AlertResolved})
+	if _, err := st.SetAlertState("a", AlertAcknowledged, "dina"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("acknowledging a resolved alert: %v, want ErrConflict", err)
 	}
 }

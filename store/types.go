@@ -222,9 +222,13 @@ type MentionQuery struct {
 	MinComplaint float64
 	// Text keeps mentions whose text contains it, case-insensitively.
 	Text string
-	// Before pages backwards: only mentions seen strictly before it.
-	Before time.Time
-	Limit  int
+	// Before and BeforeKey page backwards: only mentions seen strictly
+	// before (Before, BeforeKey), the SeenAt and Key of the last mention of
+	// the previous page. Mentions of one batch share a SeenAt, so the key
+	// is needed to page inside a batch.
+	Before    time.Time
+	BeforeKey string
+	Limit     int
 }
 
 // Match reports whether m passes the query's filters (not Before or Limit).

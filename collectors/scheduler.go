@@ -1,0 +1,320 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/pantau/pantau/store"
+)
+
+// DefaultIngestTimeout bounds handing one batch to the Sink.
+const DefaultIngestTimeout = 2 * time.Minute
+
+var (
+	// ErrNotDue is wrapped by PollNow's error when the source is backing
+	// off after errors and its next attempt is still to come.
+	ErrNotDue = errors.New("source is backing off")
+	// ErrUnknownSource is wrapped by PollNow's error for a name that was
+	// never added.
+	ErrUnknownSource = errors.New("unknown source")
+)
+
+// Scheduler runs each collector on its cron schedule: it skips sources that
+// are backing off, bounds each poll with the source's timeout, records
+// failures with a backoff (honouring Retry-After) and hands successful
+// batches to the Sink. A Scheduler runs once: Start, then Stop.
+type Scheduler struct {
+	states SourceStates
+	sink   Sink
+	log    *slog.Logger
+	now    func() time.Time
+	// rnd drives the backoff jitter; tests pin it.
+	rnd           func() float64
+	ingestTimeout time.Duration
+
+	cron *cron.Cron
+	// ctx is the parent of every poll the scheduler starts itself; Stop
+	// cancels it so shutdown does not wait for slow servers. An abandoned
+	// poll loses nothing: its cursor was not advanced.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	jobs    []*job
+	byName  map[string]*job
+	started bool
+	stopped bool
+	initial sync.WaitGroup // runs started by Start/Add rather than by cron
+}
+
+type job struct {
+	c       Collector
+	timeout time.Duration
+	// wrapped is the job behind cron's Recover and SkipIfStillRunning, so
+	// the start-up run gets the same protection as scheduled runs.
+	wrapped cron.Job
+	// busy holds a token while the source is being polled: one poll per
+	// source at a time, whoever started it (cron, Start, PollNow).
+	busy chan struct{}
+}
+
+// NewScheduler builds a scheduler. logger nil discards logs; now nil means
+// time.Now.
+func NewScheduler(states SourceStates, sink Sink, logger *slog.Logger, now func() time.Time) *Scheduler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	l := cronLogger{logger}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Scheduler{
+		states:        states,
+		sink:          sink,
+		log:           logger,
+		now:           now,
+		ingestTimeout: DefaultIngestTimeout,
+		cron: cron.New(
+			cron.WithLocation(time.UTC),
+			cron.WithLogger(l),
+			cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)),
+		),
+		ctx:    ctx,
+		cancel: cancel,
+		byName: map[string]*job{},
+	}
+}
+
+// Add schedules c with a cron spec (standard five fields or a descriptor
+// such as "@every 5m"; empty means DefaultSchedule) and a per-poll timeout
+// (zero means DefaultTimeout). Sources added after Start are polled at
+// once too.
+func (s *Scheduler) Add(c Collector, spec string, timeout time.Duration) error {
+	if c == nil {
+		return errors.New("scheduler: nil collector")
+	}
+	name := c.Name()
+	if name == "" {
+		return errors.New("scheduler: collector has no name")
+	}
+	if spec == "" {
+		spec = DefaultSchedule
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return fmt.Errorf("scheduler: add source %q: scheduler is stopped", name)
+	}
+	if _, dup := s.byName[name]; dup {
+		return fmt.Errorf("scheduler: source %q added twice", name)
+	}
+	j := &job{c: c, timeout: timeout, busy: make(chan struct{}, 1)}
+	id, err := s.cron.AddJob(spec, cron.FuncJob(func() { s.runScheduled(j) }))
+	if err != nil {
+		return fmt.Errorf("scheduler: source %q: schedule %q: %w", name, spec, err)
+	}
+	j.wrapped = s.cron.Entry(id).WrappedJob
+	s.jobs = append(s.jobs, j)
+	s.byName[name] = j
+	if s.started {
+		s.kickLocked(j)
+	}
+	return nil
+}
+
+// Start starts the schedules and polls every source once right away, so a
+// freshly started daemon shows data within seconds instead of after the
+// first interval. It returns at once; polls run in the background.
+func (s *Scheduler) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.stopped {
+		return
+	}
+	s.started = true
+	s.cron.Start()
+	for _, j := range s.jobs {
+		s.kickLocked(j)
+	}
+}
+
+func (s *Scheduler) kickLocked(j *job) {
+	s.initial.Add(1)
+	go func() {
+		defer s.initial.Done()
+		j.wrapped.Run()
+	}()
+}
+
+// Stop stops the schedules, abandons fetches in flight (batches already
+// fetched are still handed to the Sink) and waits for running jobs to end,
+// or for ctx.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	s.cancel()
+	cronDone := s.cron.Stop()
+	done := make(chan struct{})
+	go func() {
+		<-cronDone.Done()
+		s.initial.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("scheduler: stop: %w", ctx.Err())
+	}
+}
+
+// PollNow polls one source now, under the same rules as a scheduled run
+// (backoff respected, errors recorded, batch handed to the Sink), and
+// returns the poll's error. It waits for a poll of the same source already
+// running. ctx bounds both the poll and the hand-off.
+func (s *Scheduler) PollNow(ctx context.Context, name string) (err error) {
+	s.mu.Lock()
+	j, ok := s.byName[name]
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("scheduler: %w %q", ErrUnknownSource, name)
+	}
+	select {
+	case j.busy <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-j.busy }()
+	// Collector panics are handled in run; this catches the Sink's.
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("poll panicked", "source", name, "panic", redactText(fmt.Sprint(p)), "stack", string(debug.Stack()))
+			err = fmt.Errorf("source %q: poll panicked: %s", name, redactText(fmt.Sprint(p)))
+		}
+	}()
+	return s.run(ctx, ctx, j)
+}
+
+// runScheduled is the cron job for one source.
+func (s *Scheduler) runScheduled(j *job) {
+	select {
+	case j.busy <- struct{}{}:
+	default:
+		s.log.Info("poll already running, skipping this run", "source", j.c.Name())
+		return
+	}
+	defer func() { <-j.busy }()
+	// A batch that was fetched is worth storing even while shutting down:
+	// the hand-off is not cancelled by Stop, only bounded in time.
+	_ = s.run(s.ctx, context.WithoutCancel(s.ctx), j)
+}
+
+// run is one poll of one source. pollCtx parents the poll, ingestCtx the
+// hand-off to the Sink.
+func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
+	name, kind := j.c.Name(), j.c.Kind()
+	log := s.log.With("source", name, "kind", kind)
+	now := s.now()
+	st, err := s.states.SourceState(name)
+	if err != nil {
+		log.Error("load source state", "err", err)
+		return fmt.Errorf("source %q: load state: %w", name, err)
+	}
+	if st.NextAttempt.After(now) {
+		log.Debug("backing off", "next_attempt", st.NextAttempt)
+		return fmt.Errorf("source %q: %w until %s", name, ErrNotDue, st.NextAttempt.UTC().Format(time.RFC3339))
+	}
+
+	ctx, cancel := context.WithTimeout(pollCtx, j.timeout)
+	b, err := s.poll(ctx, j.c, st.Cursor)
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && pollCtx.Err() == nil
+	cancel()
+	if err != nil {
+		if pollCtx.Err() != nil {
+			// Shutdown, or PollNow's caller gave up: not the source's fault.
+			log.Info("poll abandoned", "err", redactText(err.Error()))
+			return err
+		}
+		if timedOut {
+			err = fmt.Errorf("%w (poll timed out after %s)", err, j.timeout)
+		}
+		return s.fail(log, j, st, now, err)
+	}
+
+	b.Source, b.Kind = name, kind
+	if b.At.IsZero() {
+		b.At = now
+	}
+	ictx, cancel := context.WithTimeout(ingestCtx, s.ingestTimeout)
+	res, err := s.sink.Ingest(ictx, b)
+	cancel()
+	if err != nil {
+		if ingestCtx.Err() != nil {
+			log.Info("ingest abandoned", "err", redactText(err.Error()))
+			return err
+		}
+		return s.fail(log, j, st, now, fmt.Errorf("source %q: ingest: %w", name, err))
+	}
+	level := slog.LevelDebug // a quiet poll is routine
+	if len(res.New) > 0 || len(res.Rejected) > 0 {
+		level = slog.LevelInfo
+	}
+	log.Log(ingestCtx, level, "polled", "mentions", len(b.Mentions), "new", len(res.New), "duplicates", res.Duplicates, "rejected", len(res.Rejected))
+	for _, rej := range res.Rejected[:min(len(res.Rejected), 5)] {
+		log.Warn("mention rejected", "err", redactText(rej.Error()))
+	}
+	return nil
+}
+
+// poll calls the collector, turning a panic into an error: one broken
+// collector or one hostile payload must not take the daemon down.
+func (s *Scheduler) poll(ctx context.Context, c Collector, cursor string) (b store.Batch, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("collector panicked", "source", c.Name(), "panic", redactText(fmt.Sprint(p)), "stack", string(debug.Stack()))
+			b, err = store.Batch{}, fmt.Errorf("source %q: collector panicked: %v", c.Name(), p)
+		}
+	}()
+	return c.Poll(ctx, cursor)
+}
+
+// fail records a failed poll with its backoff and returns the error,
+// redacted.
+func (s *Scheduler) fail(log *slog.Logger, j *job, st store.SourceState, now time.Time, err error) error {
+	var retryAfter time.Duration
+	var se *StatusError
+	if errors.As(err, &se) {
+		retryAfter = se.RetryAfter
+	}
+	n := st.ConsecutiveErrors + 1
+	delay := Backoff(n, retryAfter, s.rnd)
+	next := now.Add(delay)
+	text := redactText(err.Error())
+	if _, rerr := s.states.RecordSourceError(j.c.Name(), j.c.Kind(), now, text, next); rerr != nil {
+		log.Error("record source error", "err", rerr)
+	}
+	log.Warn("poll failed", "err", text, "consecutive_errors", n, "retry_after", retryAfter, "next_attempt", next)
+	return &redactedError{msg: text, cause: err}
+}
+
+// cronLogger adapts *slog.Logger to cron.Logger. Cron's Info messages
+// (wake, run, skip) are routine and go to Debug.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", redactText(err.Error()))...)
+}
