@@ -277,7 +277,7 @@ func (s *Server) originAllowed(r *http.Request) bool {
 
 // listMentions answers GET /api/mentions.
 func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
-	p, err := parseParams(r, "source", "kind", "brand", "lang", "min_complaint", "q", "before", "limit")
+	p, err := parseParams(r, "source", "kind", "brand", "lang", "min_complaint", "q", "before", "before_key", "limit")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -289,7 +289,10 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 		Lang:   p.str("lang"),
 		Text:   p.str("q"),
 		Before: p.time("before"),
-		Limit:  p.intRange("limit", defaultLimit, 1, maxLimit),
+		// The key of the last mention of the previous page, so paging
+		// inside one batch (one SeenAt) loses nothing.
+		BeforeKey: p.str("before_key"),
+		Limit:     p.intRange("limit", defaultLimit, 1, maxLimit),
 	}
 	q.MinComplaint = p.floatRange("min_complaint", 0, 0, 1)
 	if p.err != nil {
