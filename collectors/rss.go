@@ -36,8 +36,11 @@ const (
 	// over 1 KiB).
 	maxNativeIDBytes = 512
 	// maxItemsPerPoll caps how many items one poll looks at (newest
-	// first). Feeds hold 10-50 items; thousands mean a dumped archive.
-	maxItemsPerPoll = 200
+	// first). A feed has no paging, so an item beyond the cap is never
+	// seen again: the cap sits far above any real feed's size (and the
+	// body cap already bounds the work); it only stops a hostile feed of
+	// tiny items from making one batch unbounded.
+	maxItemsPerPoll = 5000
 	// staleAfter: items dated this much before the newest item already
 	// seen are skipped. A site that republishes its whole archive (a
 	// platform move, a feed bug) must not flood the queue with years-old

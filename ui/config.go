@@ -85,8 +85,9 @@ func validateListen(addr string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not host:port: %w", addr, err)
 	}
-	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return fmt.Errorf("%q: port must be a number from 1 to 65535", addr)
+	// Port 0 asks the system for any free port (tests, the demo's fallback).
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("%q: port must be a number from 0 to 65535", addr)
 	}
 	if !isLoopbackHost(host) {
 		return fmt.Errorf("%q: no authentication yet: bind to a loopback address (127.0.0.1, [::1] or localhost)", addr)

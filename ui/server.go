@@ -437,7 +437,7 @@ func (s *Server) alertAction(verb string, do func(AlertActions, string, string) 
 		case errors.Is(err, store.ErrNotFound):
 			writeError(w, http.StatusNotFound, fmt.Sprintf("no alert with id %q", clip(id, 200)))
 			return
-		case errors.Is(err, errAlertResolved):
+		case errors.Is(err, errAlertResolved), errors.Is(err, store.ErrConflict):
 			writeError(w, http.StatusConflict, "alert is already resolved")
 			return
 		case err != nil:

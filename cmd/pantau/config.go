@@ -45,7 +45,6 @@ type LogConfig struct {
 
 const (
 	maxConfigBytes      = 1 << 20
-	defaultUserAgent    = "Pantau/" + version + " (+https://github.com/pantau/pantau)"
 	defaultSweep        = time.Minute
 	defaultDataDir      = "data"
 	sweepWindow         = 7 * 24 * time.Hour
@@ -126,7 +125,7 @@ func (c *Config) applyDefaults() {
 		c.DataDir = defaultDataDir
 	}
 	if c.UserAgent == "" {
-		c.UserAgent = defaultUserAgent
+		c.UserAgent = "Pantau/" + version + " (+https://github.com/pantau/pantau)"
 	}
 	if c.SweepInterval == 0 {
 		c.SweepInterval = defaultSweep

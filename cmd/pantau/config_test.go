@@ -32,7 +32,9 @@ func TestConfigErrorsNameFileLineAndField(t *testing.T) {
 	}{
 		"valid": {func(s string) string { return s }, nil},
 		"unknown key": {
-			func(s string) string { return strings.Replace(s, "    brand: kilat\n", "    brand: kilat\n    shedule: \"@every 1m\"\n", 1) },
+			func(s string) string {
+				return strings.Replace(s, "    brand: kilat\n", "    brand: kilat\n    shedule: \"@every 1m\"\n", 1)
+			},
 			[]string{"pantau.yaml:13:", "shedule"},
 		},
 		"bad url": {

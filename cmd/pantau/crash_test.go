@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,13 +51,13 @@ func freePort(t *testing.T) string {
 // daemonProc is one run of the pantau binary.
 type daemonProc struct {
 	cmd    *exec.Cmd
-	stderr *strings.Builder
+	stderr *syncBuffer
 	done   chan error
 }
 
 func startDaemon(t *testing.T, bin, config string) *daemonProc {
 	t.Helper()
-	p := &daemonProc{stderr: &strings.Builder{}, done: make(chan error, 1)}
+	p := &daemonProc{stderr: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, "run", "-config", config)
 	pipe, err := p.cmd.StderrPipe()
 	if err != nil {
@@ -110,7 +111,8 @@ rules:
 	for round := range 3 {
 		p := startDaemon(t, bin, config)
 		before := len(feed.Served())
-		waitFor(t, 20*time.Second, "the daemon to fetch new items", func() bool { return len(feed.Served()) > before })
+		waitFor(t, 20*time.Second, "the daemon to fetch new items", func() bool { return len(feed.Served()) > before },
+			func() string { return p.stderr.String() })
 		time.Sleep(time.Duration(500+rng.IntN(1500)) * time.Millisecond)
 		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -124,7 +126,13 @@ rules:
 	feed.Freeze()
 	served := feed.Served()
 	waitFor(t, 30*time.Second, "every served item to be stored", func() bool {
-		return itemsSeen(addr, "stream") == len(served)
+		n := itemsSeen(addr, "stream")
+		if n > len(served) {
+			t.Fatalf("%d items stored, only %d served", n, len(served))
+		}
+		return n == len(served)
+	}, func() string {
+		return fmt.Sprintf("stored %d of %d served; daemon log:\n%s", itemsSeen(addr, "stream"), len(served), p.stderr)
 	})
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -180,6 +188,24 @@ rules:
 	t.Logf("%d items served across 3 crashes, all stored exactly once", len(served))
 }
 
+// syncBuffer collects the daemon's log while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) WriteString(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(v)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func itemsSeen(addr, source string) int {
 	resp, err := http.Get("http://" + addr + "/api/sources")
 	if err != nil {
@@ -201,14 +227,14 @@ func itemsSeen(addr, source string) int {
 	return -1
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool, explain func() string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	for !cond() {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s: %s", what, explain())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -62,6 +63,10 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		ln.Close()
 		return err
 	}
+	// Dashboard actions go through the running pipeline, which serialises
+	// every alert change; a reload swaps it.
+	var current currentPipeline
+	current.Store(work.pipe)
 	var workMu sync.Mutex
 	cleanups.push("collectors and sweep", func(ctx context.Context) error {
 		workMu.Lock()
@@ -69,7 +74,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		return work.stop(ctx)
 	})
 
-	srv := ui.New(cfg.HTTP, st, logger, ui.WithAlertActions(alertActions{st}))
+	srv := ui.New(cfg.HTTP, st, logger, ui.WithAlertActions(&current))
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
@@ -108,7 +113,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 				logger.Error("config reload failed; keeping the running config", "err", err)
 				continue
 			}
-			if next.HTTP != cfg.HTTP || next.DataDir != cfg.DataDir {
+			if !next.HTTP.Equal(cfg.HTTP) || next.DataDir != cfg.DataDir {
 				logger.Warn("config reload: http and data_dir changes take effect after a restart")
 			}
 			fresh, err := startWork(next, st, fetcher, logger)
@@ -123,6 +128,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			}
 			cancel()
 			work = fresh
+			current.Store(fresh.pipe)
 			workMu.Unlock()
 			level.Set(mustLevel(next.Log.Level))
 			cfg = next
@@ -134,6 +140,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 // work is everything a config reload replaces: the collectors' scheduler
 // and the scoring pipeline with its periodic sweep.
 type work struct {
+	pipe      *alerting.Pipeline
 	sched     *collectors.Scheduler
 	stopSweep context.CancelFunc
 	sweepDone chan struct{}
@@ -152,14 +159,14 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, logger
 	}
 	for _, c := range cols {
 		src := byName[c.Name()]
-		if err := sched.Add(c, src.Schedule, src.Timeout); err != nil {
+		if err := sched.Add(c, src.EffectiveSchedule(), src.EffectiveTimeout()); err != nil {
 			return nil, fmt.Errorf("source %s: %w", c.Name(), err)
 		}
 	}
 	sched.Start()
 
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &work{sched: sched, stopSweep: cancel, sweepDone: make(chan struct{})}
+	w := &work{pipe: pipe, sched: sched, stopSweep: cancel, sweepDone: make(chan struct{})}
 	go func() {
 		defer close(w.sweepDone)
 		t := time.NewTicker(cfg.SweepInterval)
@@ -189,15 +196,17 @@ func (w *work) stop(ctx context.Context) error {
 	return err
 }
 
-// alertActions lets dashboard users move alerts through their states.
-type alertActions struct{ st *store.Store }
-
-func (a alertActions) Acknowledge(id, by string) (store.Alert, error) {
-	return a.st.SetAlertState(id, store.AlertAcknowledged, by)
+// currentPipeline hands dashboard actions to whichever pipeline runs now.
+type currentPipeline struct {
+	atomic.Pointer[alerting.Pipeline]
 }
 
-func (a alertActions) Resolve(id, by string) (store.Alert, error) {
-	return a.st.SetAlertState(id, store.AlertResolved, by)
+func (c *currentPipeline) Acknowledge(id, by string) (store.Alert, error) {
+	return c.Load().Acknowledge(id, by)
+}
+
+func (c *currentPipeline) Resolve(id, by string) (store.Alert, error) {
+	return c.Load().Resolve(id, by)
 }
 
 // cleanupStack runs named cleanups in reverse order of registration under

@@ -1,0 +1,143 @@
+package alerting
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/pantau/pantau/store"
+)
+
+// Metrics a rule can put a threshold on.
+const (
+	MetricComplaint = "complaint" // 0..1
+	MetricSeverity  = "severity"  // 0..4
+	MetricVirality  = "virality"  // 0..1
+	MetricPriority  = "priority"  // 0..1
+)
+
+// RuleConfig is one alert rule: a threshold over a score metric, for some
+// sources and brands or all of them. A mention whose score reaches Min opens
+// an alert; the brand's own posts never do.
+type RuleConfig struct {
+	// Name identifies the rule; it is part of every alert id, so renaming a
+	// rule starts new alerts.
+	Name string `yaml:"name"`
+	// Metric is complaint, severity, virality or priority.
+	Metric string `yaml:"metric"`
+	// Min is the threshold: the rule matches when the metric is >= Min.
+	Min float64 `yaml:"min"`
+	// Sources limits the rule to these configured source names (or source
+	// kinds, such as "mastodon"); empty means all.
+	Sources []string `yaml:"sources"`
+	// Brands limits the rule to these brands; empty means all.
+	Brands []string `yaml:"brands"`
+}
+
+// maxRuleName bounds a rule name: it becomes part of alert ids and keys.
+const maxRuleName = 100
+
+// Validate checks the rule. Every error starts with the rule's YAML path
+// and the field ("rules[1].metric: ..."), so a config error points at the
+// line to fix; all problems are reported at once.
+func (r RuleConfig) Validate(path string) error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s.%s: %s", path, field, fmt.Sprintf(format, args...)))
+	}
+	switch {
+	case strings.TrimSpace(r.Name) == "":
+		bad("name", "required")
+	case len(r.Name) > maxRuleName:
+		bad("name", "longer than %d bytes", maxRuleName)
+	case strings.ContainsAny(r.Name, "|\x00"):
+		// store.AlertID joins rule and mention key with '|'.
+		bad("name", "%q must not contain '|'", r.Name)
+	}
+	hi, known := metricMax(r.Metric)
+	switch {
+	case r.Metric == "":
+		bad("metric", "required (want complaint, severity, virality or priority)")
+	case !known:
+		bad("metric", "unknown metric %q (want complaint, severity, virality or priority)", r.Metric)
+	case math.IsNaN(r.Min) || r.Min <= 0 || r.Min > hi:
+		// Zero would alert on every mention, praise included.
+		bad("min", "%v out of range for %s (want more than 0, at most %v)", r.Min, r.Metric, hi)
+	}
+	checkList := func(field string, list []string) {
+		for i, s := range list {
+			switch {
+			case strings.TrimSpace(s) == "":
+				bad(fmt.Sprintf("%s[%d]", field, i), "empty")
+			case slices.Index(list, s) < i:
+				bad(fmt.Sprintf("%s[%d]", field, i), "duplicate %q", s)
+			}
+		}
+	}
+	checkList("sources", r.Sources)
+	checkList("brands", r.Brands)
+	return errors.Join(errs...)
+}
+
+// ValidateRules checks a list of rules found at path ("rules"), each on its
+// own and their names for duplicates.
+func ValidateRules(path string, rules []RuleConfig) error {
+	var errs []error
+	for i, r := range rules {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if err := r.Validate(p); err != nil {
+			errs = append(errs, err)
+		}
+		for j := range i {
+			if r.Name != "" && rules[j].Name == r.Name {
+				errs = append(errs, fmt.Errorf("%s.name: duplicate %q (also %s[%d])", p, r.Name, path, j))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func metricMax(metric string) (float64, bool) {
+	switch metric {
+	case MetricComplaint, MetricVirality, MetricPriority:
+		return 1, true
+	case MetricSeverity:
+		return 4, true
+	}
+	return 0, false
+}
+
+// Value returns the rule's metric from a score.
+func (r RuleConfig) Value(sc *store.Score) (float64, bool) {
+	switch r.Metric {
+	case MetricComplaint:
+		return sc.Complaint, true
+	case MetricSeverity:
+		return float64(sc.Severity), true
+	case MetricVirality:
+		return sc.Virality, true
+	case MetricPriority:
+		return sc.Priority, true
+	}
+	return 0, false
+}
+
+// Match reports whether the rule fires for m, with the metric's value. The
+// brand's own posts, unscored mentions and mentions in a language the scorer
+// does not know never match.
+func (r RuleConfig) Match(m *store.Mention) (float64, bool) {
+	if m.ByBrand || m.Score == nil || !m.Score.Scored {
+		return 0, false
+	}
+	if len(r.Sources) > 0 && !slices.Contains(r.Sources, m.Source) && !slices.Contains(r.Sources, m.Kind) {
+		return 0, false
+	}
+	if len(r.Brands) > 0 && !slices.Contains(r.Brands, m.Brand) {
+		return 0, false
+	}
+	v, ok := r.Value(m.Score)
+	return v, ok && v >= r.Min
+}

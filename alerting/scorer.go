@@ -1,0 +1,34 @@
+// Package alerting turns stored mentions into scores, scores into alerts,
+// and keeps each alert's state.
+//
+// The flow: a collector's batch goes through Pipeline.Ingest, which scores
+// every mention (Scorer), stores the batch, and opens an alert for each new
+// mention that crosses a rule (RuleConfig). A brand reply resolves the
+// alerts of the mention it answers. Pipeline.Sweep re-scores recent
+// mentions as time passes, because an unanswered complaint gets more urgent
+// without any new data.
+package alerting
+
+import (
+	"time"
+
+	"github.com/pantau/pantau/store"
+)
+
+// Input is everything a scorer may look at for one mention.
+type Input struct {
+	Mention store.Mention
+	// Samples are the mention's engagement observations, in any order.
+	Samples []store.Sample
+	// Now is the scoring time: the unanswered clock runs up to it.
+	Now time.Time
+}
+
+// Scorer judges one mention. Implementations must be safe for concurrent
+// use and must fill Reasons: every number needs its explanation.
+//
+// The interface is the seam for replacing the hand-written TextScorer with
+// a tuned model later.
+type Scorer interface {
+	Score(in Input) store.Score
+}
