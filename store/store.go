@@ -370,17 +370,23 @@ func firstBrandChild(mentions, children *bolt.Bucket, parent []byte) (by string,
 
 // Mention returns one mention by key.
 func (s *Store) Mention(key string) (Mention, bool, error) {
-	var m Mention
-	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketMentions).Get([]byte(key))
+	return getRecord[Mention](s.db, bucketMentions, key)
+}
+
+// getRecord reads one JSON record by key; found is false when it is absent.
+func getRecord[T any](db *bolt.DB, bucket []byte, key string) (rec T, found bool, err error) {
+	err = db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucket).Get([]byte(key))
 		if v == nil {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(v, &m)
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("decode %s %q: %w", bucket, key, err)
+		}
+		return nil
 	})
-	return m, found, err
+	return rec, found, err
 }
 
 // Thread returns the thread that key belongs to: its root (following
@@ -631,17 +637,7 @@ func (s *Store) SetAlertState(id string, state AlertState, by string) (Alert, er
 
 // Alert returns one alert by id.
 func (s *Store) Alert(id string) (Alert, bool, error) {
-	var a Alert
-	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketAlerts).Get([]byte(id))
-		if v == nil {
-			return nil
-		}
-		found = true
-		return json.Unmarshal(v, &a)
-	})
-	return a, found, err
+	return getRecord[Alert](s.db, bucketAlerts, id)
 }
 
 // Alerts returns the alerts matching q, most recently updated first.
