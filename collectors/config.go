@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/pantau/pantau/store/secret"
 )
 
 const (
@@ -62,9 +64,17 @@ type SourceConfig struct {
 	Keywords []string `yaml:"keywords"`
 	// Exclude adds to the brand's exclusions.
 	Exclude []string `yaml:"exclude"`
+	// Token, or the file named by TokenFile, is sent as "Authorization:
+	// Bearer" for private feeds. Use ${ENV_VAR} or the file: never write a
+	// token into the config itself.
+	Token     secret.Secret `yaml:"token"`
+	TokenFile string        `yaml:"token_file"`
 	// Enabled defaults to true.
 	Enabled *bool `yaml:"enabled"`
 }
+
+// token resolves the source's bearer token from Token or TokenFile.
+func (c SourceConfig) token() (secret.Secret, error) { return secret.Resolve(c.Token, c.TokenFile) }
 
 // IsEnabled reports whether the source should run.
 func (c SourceConfig) IsEnabled() bool { return c.Enabled == nil || *c.Enabled }
@@ -132,6 +142,10 @@ func (c SourceConfig) validate(path string, brands []Brand) []error {
 		add("name", "required")
 	case !sourceNamePattern.MatchString(c.Name):
 		add("name", "%q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", truncateUTF8(c.Name, 80))
+	}
+
+	if _, err := c.token(); err != nil {
+		add("token_file", "%v", err)
 	}
 
 	switch {

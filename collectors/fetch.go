@@ -221,12 +221,13 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (*Response, error) {
 		return nil, fmt.Errorf("GET %s: not an absolute http or https URL", redactURL(r.URL))
 	}
 	shown := redactParsedURL(u)
+	hdrSecrets := headerSecrets(r.Header)
 	fail := func(what string, cause error) error {
 		msg := fmt.Sprintf("GET %s: %s", shown, what)
 		if cause != nil {
 			msg += ": " + cause.Error()
 		}
-		return &redactedError{msg: scrubSecrets(redactText(msg), u), cause: cause}
+		return &redactedError{msg: scrubSecrets(redactText(msg), u, hdrSecrets...), cause: cause}
 	}
 
 	if err := f.limiter(u.Hostname()).Wait(ctx); err != nil {
@@ -285,7 +286,7 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (*Response, error) {
 		}
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, f.statusError(resp, u, shown)
+		return nil, f.statusError(resp, u, shown, hdrSecrets)
 	}
 
 	tooLarge := &redactedError{msg: fmt.Sprintf("GET %s: response body is larger than the %s limit", shown, formatBytes(f.maxBody)), cause: ErrTooLarge}
@@ -314,14 +315,14 @@ func ctxCause(ctx context.Context, err error) error {
 	return err
 }
 
-func (f *Fetcher) statusError(resp *http.Response, u *url.URL, shown string) error {
+func (f *Fetcher) statusError(resp *http.Response, u *url.URL, shown string, hdrSecrets []string) error {
 	// Keep the start of the body for the message; drain a little more so
 	// the connection can be reused, but never read a huge error page.
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, 4*statusBodyLimit))
 	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 	return &StatusError{
 		Code:       resp.StatusCode,
-		Body:       scrubSecrets(redactText(trimBody(head, statusBodyLimit)), u),
+		Body:       scrubSecrets(redactText(trimBody(head, statusBodyLimit)), u, hdrSecrets...),
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), f.now()),
 		URL:        shown,
 	}

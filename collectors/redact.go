@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"encoding/base64"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -91,11 +92,25 @@ func secretsOf(u *url.URL) []string {
 	return out
 }
 
-// scrubSecrets removes the secrets of u from s. A server's error page may
+// headerSecrets lists the credentials a request carries in its headers: the
+// whole Authorization value and the token or password after its scheme.
+func headerSecrets(h http.Header) []string {
+	var out []string
+	for _, v := range h.Values("Authorization") {
+		out = append(out, v)
+		if _, cred, ok := strings.Cut(v, " "); ok && len(cred) >= 4 {
+			out = append(out, cred)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// scrubSecrets removes the secrets of u, and any extra ones, from s. A server's error page may
 // echo the request URL back ("invalid token abc123"), and that body goes into
 // a StatusError.
-func scrubSecrets(s string, u *url.URL) string {
-	for _, sec := range secretsOf(u) {
+func scrubSecrets(s string, u *url.URL, extra ...string) string {
+	for _, sec := range append(secretsOf(u), extra...) {
 		s = strings.ReplaceAll(s, sec, redacted)
 	}
 	return s

@@ -19,6 +19,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/pantau/pantau/store"
+	"github.com/pantau/pantau/store/secret"
 )
 
 // KindRSS is the kind of RSS, Atom and JSON Feed sources (blogs, news,
@@ -68,6 +69,7 @@ type RSS struct {
 	url   *url.URL
 	brand string
 	fetch *Fetcher
+	token secret.Secret // bearer token for private feeds; may be unset
 
 	keywords *keywordMatcher
 	// explicitKeywords is true when the source set its own keywords,
@@ -94,7 +96,12 @@ func NewRSS(cfg SourceConfig, brand Brand, f *Fetcher) (*RSS, error) {
 	if len(kw) == 0 {
 		kw = brand.Terms
 	}
+	token, err := cfg.token()
+	if err != nil {
+		return nil, fmt.Errorf("rss source %q: token: %w", cfg.Name, err)
+	}
 	r := &RSS{
+		token:            token,
 		name:             cfg.Name,
 		url:              u,
 		brand:            brand.Name,
@@ -109,6 +116,16 @@ func NewRSS(cfg SourceConfig, brand Brand, f *Fetcher) (*RSS, error) {
 		r.brandHandles[strings.ToLower(strings.TrimSpace(h))] = true
 	}
 	return r, nil
+}
+
+// header is what every poll sends: the feed types we read and, for private
+// feeds, the bearer token.
+func (r *RSS) header() http.Header {
+	h := http.Header{"Accept": {feedAccept}}
+	if r.token.IsSet() {
+		h.Set("Authorization", "Bearer "+r.token.Reveal())
+	}
+	return h
 }
 
 func (r *RSS) Name() string { return r.name }
@@ -142,7 +159,7 @@ func (r *RSS) Poll(ctx context.Context, cursor string) (store.Batch, error) {
 		URL:          r.url.String(),
 		ETag:         cur.ETag,
 		LastModified: cur.LastModified,
-		Header:       http.Header{"Accept": {feedAccept}},
+		Header:       r.header(),
 	})
 	if err != nil {
 		return store.Batch{}, fmt.Errorf("rss source %q: %w", r.name, err)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/pantau/pantau/store/secret"
 )
 
 // TestNoSecretsInErrors runs a source whose URL carries credentials and a
@@ -18,11 +20,12 @@ import (
 // returned error, the stored source state and the logs.
 func TestNoSecretsInErrors(t *testing.T) {
 	const (
-		user  = "pantauuser"
-		pass  = "hunter2secret"
-		token = "tok_SECRET_abc123"
+		user   = "pantauuser"
+		pass   = "hunter2secret"
+		token  = "tok_SECRET_abc123"
+		bearer = "bearer_SECRET_xyz789"
 	)
-	secrets := []string{user, pass, token, "cGFudGF1dXNlcjpodW50ZXIyc2VjcmV0" /* base64 user:pass */}
+	secrets := []string{user, pass, token, bearer, "cGFudGF1dXNlcjpodW50ZXIyc2VjcmV0" /* base64 user:pass */}
 
 	echo := func(w http.ResponseWriter, r *http.Request, code int) {
 		// A careless server echoes everything it was sent.
@@ -60,52 +63,60 @@ func TestNoSecretsInErrors(t *testing.T) {
 		}},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			clk := newTestClock()
-			st := openStore(t, clk)
-			logger, logs := testLogger()
-			h := tc.handler
-			if h == nil {
-				h = func(http.ResponseWriter, *http.Request) {}
+		for _, withBearer := range []bool{false, true} {
+			if withBearer {
+				name += " with a bearer token"
 			}
-			srv := httptest.NewServer(h)
-			if tc.closed {
-				srv.Close()
-			} else {
-				defer srv.Close()
-			}
-			u, _ := url.Parse(srv.URL)
-			u.User = url.UserPassword(user, pass)
-			u.Path = "/private/feed"
-			u.RawQuery = "token=" + token + "&format=rss"
+			t.Run(name, func(t *testing.T) {
+				clk := newTestClock()
+				st := openStore(t, clk)
+				logger, logs := testLogger()
+				h := tc.handler
+				if h == nil {
+					h = func(http.ResponseWriter, *http.Request) {}
+				}
+				srv := httptest.NewServer(h)
+				if tc.closed {
+					srv.Close()
+				} else {
+					defer srv.Close()
+				}
+				u, _ := url.Parse(srv.URL)
+				u.User = url.UserPassword(user, pass)
+				u.Path = "/private/feed"
+				u.RawQuery = "token=" + token + "&format=rss"
 
-			f := NewFetcher(FetcherOptions{Rate: rate.Inf, Now: clk.Now, MaxBodyBytes: tc.maxBody})
-			cfg := rssSource("private", u.String())
-			r := newTestRSS(t, cfg, f)
-			s := NewScheduler(st, storeSink{st}, logger, clk.Now)
-			if err := s.Add(r, "", tc.timeout); err != nil {
-				t.Fatal(err)
-			}
-			err := s.PollNow(context.Background(), "private")
-			if err == nil {
-				t.Fatal("poll succeeded")
-			}
-			got := state(t, st, "private")
-			if got.LastErrorText == "" {
-				t.Fatal("no error recorded")
-			}
-			cfgLog := fmt.Sprint(cfg.LogValue())
-			for _, sec := range secrets {
-				for where, text := range map[string]string{"error": err.Error(), "source state": got.LastErrorText, "logs": logs.String(), "config log value": cfgLog} {
-					if strings.Contains(text, sec) {
-						t.Errorf("%s leaks %q: %s", where, sec, text)
+				f := NewFetcher(FetcherOptions{Rate: rate.Inf, Now: clk.Now, MaxBodyBytes: tc.maxBody})
+				cfg := rssSource("private", u.String())
+				if withBearer {
+					cfg.Token = secret.New(bearer)
+				}
+				r := newTestRSS(t, cfg, f)
+				s := NewScheduler(st, storeSink{st}, logger, clk.Now)
+				if err := s.Add(r, "", tc.timeout); err != nil {
+					t.Fatal(err)
+				}
+				err := s.PollNow(context.Background(), "private")
+				if err == nil {
+					t.Fatal("poll succeeded")
+				}
+				got := state(t, st, "private")
+				if got.LastErrorText == "" {
+					t.Fatal("no error recorded")
+				}
+				cfgLog := fmt.Sprint(cfg.LogValue())
+				for _, sec := range secrets {
+					for where, text := range map[string]string{"error": err.Error(), "source state": got.LastErrorText, "logs": logs.String(), "config log value": cfgLog} {
+						if strings.Contains(text, sec) {
+							t.Errorf("%s leaks %q: %s", where, sec, text)
+						}
 					}
 				}
-			}
-			t.Logf("recorded: %s", got.LastErrorText)
-			if !strings.Contains(got.LastErrorText, "/private/feed") {
-				t.Errorf("error text %q no longer says which URL failed", got.LastErrorText)
-			}
-		})
+				t.Logf("recorded: %s", got.LastErrorText)
+				if !strings.Contains(got.LastErrorText, "/private/feed") {
+					t.Errorf("error text %q no longer says which URL failed", got.LastErrorText)
+				}
+			})
+		}
 	}
 }

@@ -68,6 +68,18 @@ func TestConfigErrorsNameFileLineAndField(t *testing.T) {
 			[]string{"sources[1].name", "used by another source"},
 		},
 		"empty": {func(string) string { return "" }, []string{"empty"}},
+		"secret from an unset variable": {
+			func(s string) string {
+				return strings.Replace(s, "    brand: kilat\n", "    brand: kilat\n    token: ${PANTAU_TEST_UNSET_TOKEN}\n", 1)
+			},
+			[]string{"pantau.yaml:13:", "PANTAU_TEST_UNSET_TOKEN: it is not set"},
+		},
+		"secret file missing": {
+			func(s string) string {
+				return strings.Replace(s, "    brand: kilat\n", "    brand: kilat\n    token_file: /nonexistent/token\n", 1)
+			},
+			[]string{"pantau.yaml:13:", "sources[0].token_file", "/nonexistent/token"},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -57,14 +57,16 @@ var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
 // UnmarshalYAML reads a secret from the config. A value of the form
 // ${NAME} is read from the environment variable NAME, which must be set.
 func (s *Secret) UnmarshalYAML(node *yaml.Node) error {
+	// The decoder does not add a position to an unmarshaler's error, so
+	// say the line here ("line N: " is the decoder's own form).
 	var v string
 	if err := node.Decode(&v); err != nil {
-		return errors.New("must be a string")
+		return fmt.Errorf("line %d: a secret must be a string", node.Line)
 	}
 	if m := envRef.FindStringSubmatch(v); m != nil {
 		ev, ok := os.LookupEnv(m[1])
 		if !ok || ev == "" {
-			return fmt.Errorf("environment variable %s is not set", m[1])
+			return fmt.Errorf("line %d: secret from environment variable %s: it is not set", node.Line, m[1])
 		}
 		v = ev
 	}

@@ -46,8 +46,8 @@ func TestSecretFromYAMLAndFile(t *testing.T) {
 	}{
 		"inline":      {`t: abc`, "abc", ""},
 		"environment": {`t: ${PANTAU_TEST_TOKEN}`, value, ""},
-		"unset env":   {`t: ${PANTAU_NOT_SET_ANYWHERE}`, "", "PANTAU_NOT_SET_ANYWHERE is not set"},
-		"not string":  {`t: [1, 2]`, "", "must be a string"},
+		"unset env":   {`t: ${PANTAU_NOT_SET_ANYWHERE}`, "", "line 1: secret from environment variable PANTAU_NOT_SET_ANYWHERE: it is not set"},
+		"not string":  {`t: [1, 2]`, "", "line 1: a secret must be a string"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
