@@ -25,6 +25,34 @@ type Collector interface {
 	Poll(ctx context.Context, cursor string) (store.Batch, error)
 }
 
+// Streamer is a collector that also follows a live stream (Bluesky's
+// Jetstream, Mastodon's streaming API). The scheduler runs Stream in its
+// own goroutine for as long as it runs, restarting it with backoff when it
+// returns an error. Stream resumes from cursor (the source's stored
+// cursor) and hands each batch, carrying its new cursor, to emit; a batch
+// is durable once emit returns nil.
+type Streamer interface {
+	Collector
+	Stream(ctx context.Context, cursor string, emit func(store.Batch) error) error
+}
+
+// Refresher is a collector that can re-read mentions it collected: fresh
+// engagement counts (samples) and brand replies found in their threads.
+// The scheduler calls it on a decaying schedule (often while a mention is
+// young, rarely when old). The returned batch carries samples and any new
+// mentions (brand replies with ReplyTo set) and no cursor.
+type Refresher interface {
+	Collector
+	Refresh(ctx context.Context, mentions []store.Mention) (store.Batch, error)
+}
+
+// Coverage says in plain words what a source can and cannot see ("hashtag
+// timelines only: full-text search needs a user token"). The dashboard
+// shows it next to the source's health.
+type Coverage interface {
+	Coverage() string
+}
+
 // Sink takes batches. The alerting pipeline implements it: score,
 // store.Ingest, rules.
 type Sink interface {

@@ -27,7 +27,10 @@ const (
 )
 
 // kinds lists the source kinds Build knows, for error messages.
-func kinds() []string { return []string{KindRSS} }
+func kinds() []string {
+	return []string{KindRSS, KindMastodon, KindBluesky, KindReddit, KindHackerNews, KindDiscourse,
+		KindGitHub, KindAppStore, KindGooglePlay, KindYouTube, KindWebhook}
+}
 
 // Brand is one watched brand: its search terms, exclusions and its own
 // accounts per platform.
@@ -71,6 +74,18 @@ type SourceConfig struct {
 	TokenFile string        `yaml:"token_file"`
 	// Enabled defaults to true.
 	Enabled *bool `yaml:"enabled"`
+
+	// Each platform's own settings, in a section named after its kind.
+	Mastodon   *MastodonConfig   `yaml:"mastodon"`
+	Bluesky    *BlueskyConfig    `yaml:"bluesky"`
+	Reddit     *RedditConfig     `yaml:"reddit"`
+	HackerNews *HackerNewsConfig `yaml:"hackernews"`
+	Discourse  *DiscourseConfig  `yaml:"discourse"`
+	GitHub     *GitHubConfig     `yaml:"github"`
+	AppStore   *AppStoreConfig   `yaml:"appstore"`
+	GooglePlay *GooglePlayConfig `yaml:"googleplay"`
+	YouTube    *YouTubeConfig    `yaml:"youtube"`
+	Webhook    *WebhookConfig    `yaml:"webhook"`
 }
 
 // token resolves the source's bearer token from Token or TokenFile.
@@ -166,6 +181,8 @@ func (c SourceConfig) validate(path string, brands []Brand) []error {
 		}
 	}
 
+	errs = append(errs, c.validatePlatform(path)...)
+
 	brand, berr := c.resolveBrand(brands)
 	if berr != "" {
 		add("brand", "%s", berr)
@@ -184,6 +201,40 @@ func (c SourceConfig) validate(path string, brands []Brand) []error {
 	errs = append(errs, checkTerms(path+".exclude", c.Exclude, false)...)
 	if len(c.Keywords) == 0 && brand != nil && len(brand.Terms) == 0 {
 		add("keywords", "required because brand %q has no terms (use [\"*\"] to keep every item)", brand.Name)
+	}
+	return errs
+}
+
+// validatePlatform checks the section of the source's own kind, and that no
+// other kind's section is set (a section under the wrong kind is a typo).
+func (c SourceConfig) validatePlatform(path string) []error {
+	type section struct {
+		kind string
+		set  bool
+		v    func(string) []error
+	}
+	sections := []section{
+		{KindMastodon, c.Mastodon != nil, c.Mastodon.validate},
+		{KindBluesky, c.Bluesky != nil, c.Bluesky.validate},
+		{KindReddit, c.Reddit != nil, c.Reddit.validate},
+		{KindHackerNews, c.HackerNews != nil, c.HackerNews.validate},
+		{KindDiscourse, c.Discourse != nil, c.Discourse.validate},
+		{KindGitHub, c.GitHub != nil, c.GitHub.validate},
+		{KindAppStore, c.AppStore != nil, c.AppStore.validate},
+		{KindGooglePlay, c.GooglePlay != nil, c.GooglePlay.validate},
+		{KindYouTube, c.YouTube != nil, c.YouTube.validate},
+		{KindWebhook, c.Webhook != nil, c.Webhook.validate},
+	}
+	var errs []error
+	for _, s := range sections {
+		switch {
+		case s.set && s.kind != c.Kind:
+			errs = append(errs, fieldErr(path+"."+s.kind, "a %s section on a source of kind %q", s.kind, c.Kind))
+		case s.kind == c.Kind:
+			// A nil section validates as all defaults; each kind's
+			// validate says what is required.
+			errs = append(errs, s.v(path+"."+s.kind)...)
+		}
 	}
 	return errs
 }
@@ -342,6 +393,26 @@ func Build(sources []SourceConfig, brands []Brand, f *Fetcher) ([]Collector, err
 		switch sc.Kind {
 		case KindRSS:
 			c, err = NewRSS(sc, *brand, f)
+		case KindMastodon:
+			c, err = NewMastodon(sc, *brand, f)
+		case KindBluesky:
+			c, err = NewBluesky(sc, *brand, f)
+		case KindReddit:
+			c, err = NewReddit(sc, *brand, f)
+		case KindHackerNews:
+			c, err = NewHackerNews(sc, *brand, f)
+		case KindDiscourse:
+			c, err = NewDiscourse(sc, *brand, f)
+		case KindGitHub:
+			c, err = NewGitHub(sc, *brand, f)
+		case KindAppStore:
+			c, err = NewAppStore(sc, *brand, f)
+		case KindGooglePlay:
+			c, err = NewGooglePlay(sc, *brand, f)
+		case KindYouTube:
+			c, err = NewYouTube(sc, *brand, f)
+		case KindWebhook:
+			c, err = NewWebhook(sc, *brand, f)
 		default:
 			// Validate already refused it; kept so a new kind cannot be
 			// added to kinds() and forgotten here.

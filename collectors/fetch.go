@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -142,9 +143,13 @@ func defaultClient() *http.Client {
 // Now is the Fetcher's clock.
 func (f *Fetcher) Now() time.Time { return f.now() }
 
-// Request is one GET.
+// Request is one HTTP request. Method defaults to GET.
 type Request struct {
-	URL string
+	Method string
+	URL    string
+	// Body is sent with POST and the like (login, OAuth token calls);
+	// set its Content-Type in Header.
+	Body []byte
 	// ETag and LastModified are the validators from the previous response;
 	// they become If-None-Match and If-Modified-Since.
 	ETag         string
@@ -162,6 +167,9 @@ type Response struct {
 	ContentType  string
 	ETag         string
 	LastModified string
+	// Header is the response's header, for platform rate-limit headers
+	// (X-RateLimit-Remaining, RateLimit-Reset...).
+	Header http.Header
 	// NotModified is true on 304: nothing changed since the validators
 	// sent; ETag and LastModified are then the ones to keep.
 	NotModified bool
@@ -177,11 +185,21 @@ type StatusError struct {
 	RetryAfter time.Duration
 	// URL is the request URL, redacted.
 	URL string
+	// Method is the request's method.
+	Method string
+	// Header is the response's header, for platforms whose rate-limit
+	// reset comes in their own header (X-RateLimit-Reset as a timestamp,
+	// seconds, or epoch).
+	Header http.Header
 }
 
 func (e *StatusError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "GET %s: HTTP %d", e.URL, e.Code)
+	method := e.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	fmt.Fprintf(&b, "%s %s: HTTP %d", method, e.URL, e.Code)
 	if t := http.StatusText(e.Code); t != "" {
 		b.WriteString(" " + t)
 	}
@@ -212,18 +230,29 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.cause }
 
-// Get performs a GET. It waits for the host's rate limiter, sends the
-// validators, and returns the body read up to the size cap. Errors name the
-// URL only in redacted form.
+// Get performs r as a GET; see Do.
 func (f *Fetcher) Get(ctx context.Context, r Request) (*Response, error) {
+	r.Method = http.MethodGet
+	return f.Do(ctx, r)
+}
+
+// Do performs a request (GET unless r.Method says otherwise). It waits for
+// the host's rate limiter, sends the validators, and returns the body read
+// up to the size cap. Errors name the URL only in redacted form, and never
+// contain the request's credentials.
+func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("GET %s: not an absolute http or https URL", redactURL(r.URL))
 	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
 	shown := redactParsedURL(u)
 	hdrSecrets := headerSecrets(r.Header)
 	fail := func(what string, cause error) error {
-		msg := fmt.Sprintf("GET %s: %s", shown, what)
+		msg := fmt.Sprintf("%s %s: %s", method, shown, what)
 		if cause != nil {
 			msg += ": " + cause.Error()
 		}
@@ -234,7 +263,11 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (*Response, error) {
 		return nil, fail("waiting for the host's rate limit", ctxCause(ctx, err))
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	var reqBody io.Reader
+	if r.Body != nil {
+		reqBody = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
 	if err != nil {
 		return nil, fail("build request", nil)
 	}
@@ -273,6 +306,7 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (*Response, error) {
 		ContentType:  resp.Header.Get("Content-Type"),
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
+		Header:       resp.Header,
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
@@ -286,10 +320,12 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (*Response, error) {
 		}
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, f.statusError(resp, u, shown, hdrSecrets)
+		se := f.statusError(resp, u, shown, hdrSecrets)
+		se.Method, se.Header = method, resp.Header
+		return nil, se
 	}
 
-	tooLarge := &redactedError{msg: fmt.Sprintf("GET %s: response body is larger than the %s limit", shown, formatBytes(f.maxBody)), cause: ErrTooLarge}
+	tooLarge := &redactedError{msg: fmt.Sprintf("%s %s: response body is larger than the %s limit", method, shown, formatBytes(f.maxBody)), cause: ErrTooLarge}
 	if resp.ContentLength > f.maxBody {
 		return nil, tooLarge
 	}
@@ -315,7 +351,7 @@ func ctxCause(ctx context.Context, err error) error {
 	return err
 }
 
-func (f *Fetcher) statusError(resp *http.Response, u *url.URL, shown string, hdrSecrets []string) error {
+func (f *Fetcher) statusError(resp *http.Response, u *url.URL, shown string, hdrSecrets []string) *StatusError {
 	// Keep the start of the body for the message; drain a little more so
 	// the connection can be reused, but never read a huge error page.
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, 4*statusBodyLimit))
@@ -375,6 +411,25 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		d = t.Sub(now)
 	}
 	return min(max(d, 0), maxRetryAfter)
+}
+
+// LimitHost sets the request rate for one host, replacing its current
+// limiter: collectors call it with each platform's documented limit
+// (Reddit's 10 a minute without OAuth, Mastodon's 300 per 5 minutes...).
+// The slowest limit asked for a host wins, since one host may serve
+// several sources.
+func (f *Fetcher) LimitHost(host string, r rate.Limit, burst int) {
+	host = strings.ToLower(host)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if old, ok := f.hostRate[host]; ok && old < r {
+		return
+	}
+	if burst < 1 {
+		burst = 1
+	}
+	f.hostRate[host] = r
+	f.limiters[host] = rate.NewLimiter(r, burst)
 }
 
 func (f *Fetcher) limiter(host string) *rate.Limiter {

@@ -296,6 +296,15 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 		st.NextAttempt = time.Time{}
 		st.ItemsSeen += int64(len(res.New))
 		st.LastItems = len(res.New)
+		if b.Coverage != "" {
+			st.Coverage = b.Coverage
+		}
+		for _, m := range res.New {
+			if m.CreatedAt.After(st.Newest) {
+				st.Newest = m.CreatedAt
+			}
+		}
+		st.Hourly = countHour(st.Hourly, at, len(res.New))
 		return putSource(tx, ev, st)
 	})
 	if err != nil {
@@ -319,6 +328,21 @@ func validKeys(m *Mention) error {
 		}
 	}
 	return nil
+}
+
+// countHour adds n new mentions to the hour containing at, keeping only the
+// last day of hours.
+func countHour(hours []HourCount, at time.Time, n int) []HourCount {
+	hour := at.UTC().Truncate(time.Hour)
+	if k := len(hours); k > 0 && hours[k-1].Hour.Equal(hour) {
+		hours[k-1].N += n
+	} else if n > 0 {
+		hours = append(hours, HourCount{Hour: hour, N: n})
+	}
+	for len(hours) > 0 && hour.Sub(hours[0].Hour) >= 24*time.Hour {
+		hours = hours[1:]
+	}
+	return hours
 }
 
 // markAnswered records reply as the brand's first answer to parentKey, if

@@ -404,3 +404,36 @@ func TestMentionsPagesInsideOneBatch(t *testing.T) {
 		t.Fatalf("acknowledging a resolved alert: %v, want ErrConflict", err)
 	}
 }
+
+func TestSourceHealthCountsHoursLagAndCoverage(t *testing.T) {
+	c := newClock()
+	st, _ := openTest(t, c)
+	ingest := func(ids ...string) {
+		var ms []Mention
+		for _, id := range ids {
+			m := mention(id, "x")
+			m.CreatedAt = c.Now().Add(-time.Minute)
+			ms = append(ms, m)
+		}
+		if _, err := st.Ingest(Batch{Source: "s", Kind: "rss", Mentions: ms, Coverage: "hashtags only"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ingest("a", "b")
+	c.Add(30 * time.Minute)
+	ingest("c")
+	c.Add(time.Hour)
+	ingest("d")
+	c.Add(25 * time.Hour)
+	ingest("e", "a") // a is a duplicate: not counted
+	s, _ := st.SourceState("s")
+	if s.Coverage != "hashtags only" {
+		t.Errorf("coverage = %q", s.Coverage)
+	}
+	if !s.Newest.Equal(c.Now().Add(-time.Minute)) {
+		t.Errorf("newest = %v, want the last new mention's time", s.Newest)
+	}
+	if n := s.ItemsLastDay(c.Now()); n != 1 {
+		t.Errorf("items in the last day = %d, want 1 (older hours dropped): %+v", n, s.Hourly)
+	}
+}

@@ -166,6 +166,31 @@ type SourceState struct {
 	ItemsSeen int64 `json:"items_seen"`
 	// LastItems is how many new mentions the last successful poll stored.
 	LastItems int `json:"last_items"`
+	// Newest is the creation time of the newest mention stored from this
+	// source; now minus Newest is the source's lag.
+	Newest time.Time `json:"newest"`
+	// Hourly counts new mentions per hour over the last day, oldest
+	// first, for the items-per-hour figure.
+	Hourly []HourCount `json:"hourly,omitempty"`
+	// Coverage says in plain words what the source can and cannot see.
+	Coverage string `json:"coverage,omitempty"`
+}
+
+// HourCount is how many new mentions arrived in the hour starting at Hour.
+type HourCount struct {
+	Hour time.Time `json:"hour"`
+	N    int       `json:"n"`
+}
+
+// ItemsLastDay sums Hourly over the 24 hours before now.
+func (s SourceState) ItemsLastDay(now time.Time) int {
+	n := 0
+	for _, h := range s.Hourly {
+		if now.Sub(h.Hour) < 24*time.Hour {
+			n += h.N
+		}
+	}
+	return n
 }
 
 // Batch is what one collector poll produces. Ingest commits all of it, the
@@ -179,6 +204,8 @@ type Batch struct {
 	Samples  []MentionSample
 	// Cursor is the source's new cursor; nil leaves it unchanged.
 	Cursor *string
+	// Coverage, when set, replaces the source's coverage statement.
+	Coverage string
 }
 
 // IngestResult says what an Ingest changed.
