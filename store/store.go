@@ -555,6 +555,42 @@ func (s *Store) Samples(key string) ([]Sample, error) {
 	return out, err
 }
 
+// SetHandling records what an agent did with a mention: its handling state
+// (private, resolved, no reply needed, or empty to clear) and, when assign
+// is true, who it is assigned to. It records a mention.handled event.
+func (s *Store) SetHandling(key string, state ReplyState, assignee string, assign bool, by string) (Mention, error) {
+	switch state {
+	case "", ReplyPrivate, ReplyResolved, ReplyNotNeeded, ReplyAnswered:
+	default:
+		return Mention{}, fmt.Errorf("mention %q: unknown handling state %q", key, state)
+	}
+	var m Mention
+	err := s.update(func(tx *bolt.Tx, ev *eventWriter) error {
+		b := tx.Bucket(bucketMentions)
+		v := b.Get([]byte(key))
+		if v == nil {
+			return fmt.Errorf("mention %q: %w", key, ErrNotFound)
+		}
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("decode mention %s: %w", key, err)
+		}
+		when := ev.now
+		m.Handling, m.HandledBy, m.HandledAt = state, by, &when
+		if assign {
+			m.AssignedTo = assignee
+		}
+		data, err := json.Marshal(&m)
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(key), data); err != nil {
+			return err
+		}
+		return ev.add(EventMentionHandled, data)
+	})
+	return m, err
+}
+
 // SaveScores stores new scores for mentions by key and records a
 // mention.scored event for each. Keys that are not stored are skipped.
 func (s *Store) SaveScores(scores map[string]Score) error {

@@ -437,3 +437,23 @@ func TestSourceHealthCountsHoursLagAndCoverage(t *testing.T) {
 		t.Errorf("items in the last day = %d, want 1 (older hours dropped): %+v", n, s.Hourly)
 	}
 }
+
+func TestSetHandlingRecordsAnEvent(t *testing.T) {
+	st, _ := openTest(t, newClock())
+	st.Ingest(Batch{Source: "s", Kind: "rss", Mentions: []Mention{mention("a", "x")}})
+	m, err := st.SetHandling("rss:a", ReplyPrivate, "dina", true, "dina")
+	if err != nil || m.Handling != ReplyPrivate || m.AssignedTo != "dina" || m.HandledAt == nil {
+		t.Fatalf("handling: %+v %v", m, err)
+	}
+	if _, err := st.SetHandling("rss:a", "bogus", "", false, "x"); err == nil {
+		t.Fatal("unknown state accepted")
+	}
+	if _, err := st.SetHandling("rss:zz", ReplyResolved, "", false, "x"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown mention: %v", err)
+	}
+	last, _ := st.LastSeq()
+	evs, _ := st.EventsSince(last-1, 1)
+	if len(evs) != 1 || evs[0].Type != EventMentionHandled {
+		t.Fatalf("last event = %+v", evs)
+	}
+}

@@ -55,6 +55,13 @@ type Mention struct {
 
 	// Score is the scorer's latest judgement; nil until scored.
 	Score *Score `json:"score,omitempty"`
+
+	// Handling is what an agent set by hand: moved to private, resolved,
+	// no reply needed (empty: nothing set). The scorer's clock follows it.
+	Handling   ReplyState `json:"handling,omitempty"`
+	HandledBy  string     `json:"handled_by,omitempty"`
+	HandledAt  *time.Time `json:"handled_at,omitempty"`
+	AssignedTo string     `json:"assigned_to,omitempty"`
 }
 
 // Author is who wrote a mention.
@@ -112,6 +119,62 @@ type Score struct {
 	Priority float64   `json:"priority"`
 	Reasons  []string  `json:"reasons"`
 	At       time.Time `json:"at"`
+
+	// The unanswered clock. ReplyState is one of the ReplyState values;
+	// Target is the channel's response target and Overdue how far past it
+	// the mention is unanswered (zero when within target or answered).
+	ReplyState ReplyState    `json:"reply_state,omitempty"`
+	Target     time.Duration `json:"target,omitempty"`
+	Overdue    time.Duration `json:"overdue,omitempty"`
+	// Escalated is set when the same author followed up unanswered
+	// ("still no answer", "min??").
+	Escalated bool `json:"escalated,omitempty"`
+	// Case is the key of the first mention of the group of near-duplicate
+	// complaints this one belongs to (reposts, the same grievance on
+	// several platforms, follow-ups); empty when it stands alone.
+	Case string `json:"case,omitempty"`
+
+	// PII lists personal data found in the text (a customer exposing
+	// their own phone number, a brand reply exposing a customer's).
+	PII []Span `json:"pii,omitempty"`
+	// Audit is the reply audit of a brand's own public reply.
+	Audit *Audit `json:"audit,omitempty"`
+}
+
+// ReplyState is where a mention stands with the brand's answer.
+type ReplyState string
+
+const (
+	ReplyNew       ReplyState = "new"             // nobody has answered yet
+	ReplyAnswered  ReplyState = "answered"        // a brand account replied in public
+	ReplyPrivate   ReplyState = "private"         // moved to a private channel (DM, e-mail)
+	ReplyResolved  ReplyState = "resolved"        // the issue is closed
+	ReplyNotNeeded ReplyState = "no_reply_needed" // praise, news, spam: nothing to answer
+)
+
+// Span is a piece of personal data found in a text, by byte offsets.
+type Span struct {
+	Kind  string `json:"kind"` // phone, email, address, order_id, nik, card, bank_account, plate...
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// Audit is the verdict on one brand reply against customer-service ethics.
+type Audit struct {
+	Verdict string       `json:"verdict"` // ok, needs_attention, violation
+	Checks  []AuditCheck `json:"checks"`
+	// ResponseTime is from the customer's post to this reply; zero when
+	// the post is not known.
+	ResponseTime time.Duration `json:"response_time,omitempty"`
+	// Signature is the agent's sign-off when the reply carries one ("^RN").
+	Signature string `json:"signature,omitempty"`
+}
+
+// AuditCheck is one check of a reply audit.
+type AuditCheck struct {
+	Name   string `json:"name"` // empathy, ownership, next_step, tone, compensation, pii, response_time, canned
+	Pass   bool   `json:"pass"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // AlertState is where an alert is in its life.
@@ -228,6 +291,7 @@ const (
 	EventMentionAnswered = "mention.answered" // Data: Mention (with AnsweredAt/By)
 	EventAlert           = "alert"            // Data: Alert (opened or changed)
 	EventSourceHealth    = "source.health"    // Data: SourceState
+	EventMentionHandled  = "mention.handled"  // Data: Mention (with Handling, AssignedTo)
 )
 
 // Event is one state change the dashboard shows. Seq increases by one with

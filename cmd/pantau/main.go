@@ -31,6 +31,9 @@ Usage:
   pantau demo [-listen ADDR] [-data DIR]   run against built-in fake sources (no network, no config)
   pantau run -config pantau.yaml           run the daemon
   pantau check-config pantau.yaml          validate a config file and exit
+  pantau score < mentions.jsonl            score text: JSON lines ({"text": ...}) or plain lines
+  pantau eval [-data DIR]                  measure the scorer on the labeled data in ../shared/data
+  pantau audit < replies.jsonl             audit brand replies: JSON lines or plain lines
   pantau version                           print the version
 
 SIGINT or SIGTERM stops the daemon gracefully; SIGHUP reloads its config
@@ -54,6 +57,12 @@ func pantau(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(rest, stdout, stderr)
+	case "score":
+		err = cmdScore(ctx, rest, stdin, stdout, stderr)
+	case "eval":
+		err = cmdEval(ctx, rest, stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, rest, stdin, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "pantau", version)
 	case "help", "-h", "-help", "--help":
