@@ -744,6 +744,9 @@ type lexicon struct {
 	conflicts []string
 	patterns  map[string][]*compiledPattern // by first element (a word or a slot)
 	negEN     *entry                        // for unlisted "...n't" words
+
+	// Conversation cues (cues.go), by first element.
+	followUps, privates map[string][]*compiledPattern
 }
 
 type compiledPattern struct {
@@ -806,6 +809,8 @@ func newLexicon() *lexicon {
 		lx.patterns[elems[0]] = append(lx.patterns[elems[0]], cp)
 	}
 	lx.negEN = &entry{canon: "not", f: fNeg | fEN}
+	lx.followUps = lx.compileCues(followUpPhrases())
+	lx.privates = lx.compileCues(privateCues)
 	return lx
 }
 

@@ -1,16 +1,17 @@
 package alerting
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/pantau/pantau/store"
 )
@@ -24,8 +25,9 @@ var ErrTransition = fmt.Errorf("alert state change not allowed: %w", store.ErrCo
 const sweepPage = 1000
 
 // Pipeline scores mentions as they are ingested, opens alerts for the ones
-// that cross a rule, resolves alerts when the brand answers, and sweeps
-// recent mentions so clocks keep running without new data.
+// that cross a rule, resolves alerts when the brand answers or an agent
+// closes the mention, and sweeps recent mentions so clocks keep running
+// without new data. It keeps the case index (cases.go).
 //
 // Alert states: open -> acknowledged -> resolved, or open -> resolved. An
 // acknowledged or resolved alert is never reopened by a rule: a person or a
@@ -33,19 +35,24 @@ const sweepPage = 1000
 type Pipeline struct {
 	st    *store.Store
 	sc    Scorer
+	name  string // the scorer's name, when it has one: scores by it may be settled
 	rules []RuleConfig
 	log   *slog.Logger
 	now   func() time.Time
 
-	// mu serializes the store writes that read alerts first (open, update,
-	// resolve, acknowledge), so two of them never act on the same stale
-	// alert. Scoring happens outside it.
-	mu sync.Mutex
+	// mu serializes the store writes that read first (scores, alerts), so
+	// two of them never act on the same stale record. Scoring a batch
+	// before it is stored happens outside it.
+	mu          sync.Mutex
+	cases       *caseIndex
+	casesLoaded bool // the index has been rebuilt from the store
 }
 
-// NewPipeline wires a pipeline. Rules should have passed ValidateRules; an
-// invalid rule simply never matches. A nil logger discards, a nil clock is
-// time.Now.
+// NewPipeline wires a pipeline. sc is normally a *ComposedScorer; a bare
+// *TextScorer (the first scorer's wiring) is scored through the composed
+// scorer with the default config. Rules should have passed ValidateRules;
+// an invalid rule simply never matches. A nil logger discards, a nil clock
+// is time.Now.
 func NewPipeline(st *store.Store, sc Scorer, rules []RuleConfig, logger *slog.Logger, now func() time.Time) *Pipeline {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -53,34 +60,46 @@ func NewPipeline(st *store.Store, sc Scorer, rules []RuleConfig, logger *slog.Lo
 	if now == nil {
 		now = time.Now
 	}
-	return &Pipeline{st: st, sc: sc, rules: slices.Clone(rules), log: logger, now: now}
+	if ts, ok := sc.(*TextScorer); ok {
+		sc = ts.legacy
+	}
+	p := &Pipeline{st: st, sc: sc, rules: slices.Clone(rules), log: logger, now: now, cases: newCaseIndex(caseWindow, caseLimit)}
+	if n, ok := sc.(interface{ Name() string }); ok {
+		p.name = n.Name()
+	}
+	return p
 }
 
 // Ingest scores every mention of b (with its samples from the same batch),
-// stores the batch, opens alerts for new mentions that cross a rule, and
-// resolves the alerts of mentions the brand has now answered. Input the
-// store rejects is logged and skipped; it never fails the batch.
+// stores the batch, then brings the rest up to date: places new complaints
+// in their cases, re-scores what the new posts change (a follow-up
+// escalates its thread's first post, a brand reply answers the
+// conversation, a new member grows a case), resolves the alerts of
+// mentions now answered, and opens alerts for new mentions that cross a
+// rule. Input the store rejects is logged and skipped; it never fails the
+// batch.
 //
 // An error means the batch was not stored. Once the store has committed,
-// a failure to open or resolve an alert is logged instead of returned: the
-// collector must not redo a batch that is safely stored, and the next
-// Sweep evaluates the rules again.
+// later failures are logged instead of returned: the collector must not
+// redo a batch that is safely stored, and the next Sweep tries again.
 func (p *Pipeline) Ingest(ctx context.Context, b store.Batch) (store.IngestResult, error) {
 	if err := ctx.Err(); err != nil {
 		return store.IngestResult{}, err
 	}
 	now := p.now()
 	if len(b.Mentions) > 0 {
-		// Score a copy: the caller's batch is not ours to change.
+		// Score a copy: the caller's batch is not ours to change. The
+		// thread and case are not known before the batch is stored; what
+		// they change is re-scored after.
 		samples := samplesByKey(&b)
 		ms := slices.Clone(b.Mentions)
 		for i := range ms {
 			m := &ms[i]
-			kind := m.Kind
-			if kind == "" {
-				kind = b.Kind
-			}
-			sc := p.sc.Score(Input{Mention: *m, Samples: samples[store.MentionKey(kind, m.NativeID)], Now: now})
+			// The store fills these too; the scorer needs them now (the
+			// response target depends on kind and source).
+			m.Kind, m.Source = cmp.Or(m.Kind, b.Kind), cmp.Or(m.Source, b.Source)
+			m.Key = store.MentionKey(m.Kind, m.NativeID)
+			sc := p.sc.Score(Input{Mention: *m, Samples: samples[m.Key], Now: now})
 			m.Score = &sc
 		}
 		b.Mentions = ms
@@ -95,39 +114,169 @@ func (p *Pipeline) Ingest(ctx context.Context, b store.Batch) (store.IngestResul
 	for _, e := range res.Rejected {
 		p.log.Warn("skipped invalid input", "source", b.Source, "err", e)
 	}
-	p.rescoreAnsweredNew(&res, &b, now)
-	for i := range res.New {
-		if err := p.evaluate(&res.New[i], now); err != nil {
-			p.log.Error("alert rules", "mention", res.New[i].Key, "err", err)
-		}
-	}
-	if err := p.resolveAnswered(res.Answered, now); err != nil {
-		p.log.Error("resolve answered alerts", "err", err)
+	if err := p.afterIngest(&res, now); err != nil {
+		p.log.Error("after ingest", "source", b.Source, "err", err)
 	}
 	return res, nil
 }
 
-// rescoreAnsweredNew fixes the scores of new mentions that the store found
-// already answered (the brand's reply was stored first): they were scored
-// as unanswered.
-func (p *Pipeline) rescoreAnsweredNew(res *store.IngestResult, b *store.Batch, now time.Time) {
-	var samples map[string][]store.Sample
-	changed := map[string]store.Score{}
+// afterIngest does the work that needs the batch stored. Call with p.mu
+// held.
+func (p *Pipeline) afterIngest(res *store.IngestResult, now time.Time) error {
+	if len(res.New) == 0 {
+		return nil
+	}
+	p.loadCases(now)
+	tc := newThreadCache(p.st)
+	var errs []error
+	var touched []string
+	seen := map[string]bool{}
+	touch := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			touched = append(touched, k)
+		}
+	}
 	for i := range res.New {
-		m := &res.New[i]
-		if m.ByBrand || m.AnsweredAt == nil {
+		n := &res.New[i]
+		threaded := n.ReplyTo != "" || n.ThreadRoot != "" || n.AnsweredAt != nil
+		var thread []store.Mention
+		if threaded {
+			var err error
+			if thread, err = tc.thread(n.Key); err != nil {
+				errs = append(errs, err)
+				threaded = false
+			}
+		}
+		if !n.ByBrand {
+			if ci := p.cases.place(n, thread, now); ci.Size >= 2 {
+				// It joined a case: its own score and the first post's
+				// spread change.
+				touch(n.Key)
+				touch(ci.Key)
+			}
+		}
+		if !threaded {
 			continue
 		}
-		if samples == nil {
-			samples = samplesByKey(b)
+		// Whose conversation the new post changes: its author's (a
+		// follow-up), or, for a brand reply, the author it answers.
+		who := n
+		if n.ByBrand {
+			who = tc.mention(n.ReplyTo)
 		}
-		sc := p.sc.Score(Input{Mention: *m, Samples: samples[m.Key], Now: now})
+		if who == nil {
+			continue
+		}
+		for j := range thread {
+			t := &thread[j]
+			if !t.ByBrand && (t.Key == who.Key || sameAuthor(t, who)) && !t.CreatedAt.After(n.CreatedAt) {
+				touch(t.Key)
+			}
+		}
+	}
+
+	var ms []*store.Mention
+	for _, k := range touched {
+		m := tc.mention(k)
+		if m == nil {
+			stored, found, err := p.st.Mention(k)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if !found {
+				continue
+			}
+			m = &stored
+		}
+		ms = append(ms, m)
+	}
+	closed, err := p.rescore(ms, now, tc)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	fresh := make(map[string]*store.Mention, len(ms))
+	for _, m := range ms {
+		fresh[m.Key] = m
+	}
+	// New mentions have no alerts yet; the others may.
+	for i := range res.New {
+		delete(closed, res.New[i].Key)
+	}
+	if err := p.resolve(closed, now); err != nil {
+		errs = append(errs, fmt.Errorf("resolve alerts: %w", err))
+	}
+	check := make([]*store.Mention, 0, len(res.New)+len(ms))
+	for i := range res.New {
+		if f := fresh[res.New[i].Key]; f != nil {
+			res.New[i] = *f // as stored now, with its latest score
+		}
+		check = append(check, &res.New[i])
+	}
+	for _, m := range ms {
+		if !slices.ContainsFunc(res.New, func(n store.Mention) bool { return n.Key == m.Key }) {
+			check = append(check, m)
+		}
+	}
+	for _, m := range check {
+		if err := p.evaluate(m, now); err != nil {
+			errs = append(errs, fmt.Errorf("alert rules for %s: %w", m.Key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rescore scores stored mentions again with their samples, thread and
+// case, saves the scores that changed (every save is an event on every
+// dashboard), and updates ms in place. It returns the mentions that people
+// closed since their last score (the brand answered, an agent handled
+// them), each with the reason for their alerts. Call with p.mu held.
+func (p *Pipeline) rescore(ms []*store.Mention, now time.Time, tc *threadCache) (map[string]string, error) {
+	changed := make(map[string]store.Score)
+	closed := make(map[string]string)
+	for _, m := range ms {
+		if m.ByBrand {
+			continue
+		}
+		samples, err := p.st.Samples(m.Key)
+		if err != nil {
+			return nil, err
+		}
+		thread, err := tc.thread(m.Key)
+		if err != nil {
+			return nil, err
+		}
+		sc := p.sc.Score(Input{Mention: *m, Samples: samples, Thread: thread, Case: p.cases.info(m.Key), Now: now})
+		old := m.Score
+		if old == nil || scoreChanged(old, &sc) {
+			changed[m.Key] = sc
+		}
+		if closedByPeople(&sc) && (old == nil || old.ReplyState != sc.ReplyState) {
+			closed[m.Key] = closeReason(m, thread)
+		}
 		m.Score = &sc
-		changed[m.Key] = sc
 	}
-	if err := p.st.SaveScores(changed); err != nil {
-		p.log.Error("save scores", "err", err)
+	return closed, p.st.SaveScores(changed)
+}
+
+// closedByPeople is true for a reply state that a person set: the brand
+// answered, or an agent handled the mention.
+func closedByPeople(sc *store.Score) bool {
+	switch sc.ReplyState {
+	case store.ReplyAnswered, store.ReplyPrivate, store.ReplyResolved:
+		return true
 	}
+	return false
+}
+
+// closeReason says who closed a mention, for its alerts.
+func closeReason(m *store.Mention, thread []store.Mention) string {
+	if m.Handling != "" {
+		return "marked " + strings.ReplaceAll(string(m.Handling), "_", " ") + " by " + cmp.Or(m.HandledBy, "an agent")
+	}
+	c := converse(m, &Analysis{}, thread, func(*store.Mention) Analysis { return Analysis{} })
+	return "answered by " + handle(c.by)
 }
 
 func samplesByKey(b *store.Batch) map[string][]store.Sample {
@@ -138,93 +287,211 @@ func samplesByKey(b *store.Batch) map[string][]store.Sample {
 	return out
 }
 
-// Sweep re-scores the mentions first seen within window before now (not
-// the brand's own), saves the scores that changed, and evaluates the rules
-// again: an unanswered complaint's priority rises with the clock alone, and
-// new engagement samples change virality.
+// Sweep re-scores the open mentions first seen within window before now
+// (not the brand's own, not those already settled), saves the scores that
+// changed, resolves the alerts of mentions closed since (an agent's
+// handling), and evaluates the rules again: an unanswered complaint's
+// clock runs without new data, and new engagement samples change
+// virality.
 func (p *Pipeline) Sweep(ctx context.Context, window time.Duration) error {
 	now := p.now()
-	since := now.Add(-window)
-	done := make(map[string]bool)
+	p.mu.Lock()
+	p.loadCases(now)
+	p.mu.Unlock()
 	var errs []error
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	err := p.pages(ctx, now.Add(-window), true, func(page []store.Mention) error {
+		tc := newThreadCache(p.st)
+		var open []*store.Mention
+		for i := range page {
+			if m := &page[i]; !m.ByBrand && !p.settled(m) {
+				open = append(open, m)
+			}
 		}
-		n, last, fresh, err := p.sweepPage(since, now, done, &errs)
+		closed, err := p.rescore(open, now, tc)
 		if err != nil {
 			return err
 		}
-		if n < sweepPage {
-			break
+		if err := p.resolve(closed, now); err != nil {
+			errs = append(errs, err)
 		}
-		if fresh == 0 {
-			// A full page of mentions all seen at the same instant that we
-			// already did: step past that instant or we would loop.
-			p.log.Warn("sweep: more mentions share one timestamp than a page holds; skipping the rest of them", "seen_at", last)
-			last = last.Add(time.Nanosecond)
+		for _, m := range open {
+			if err := p.evaluate(m, now); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		since = last
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return errors.Join(errs...)
 }
 
-// sweepPage handles one page of mentions seen at or after since. It returns
-// how many mentions the page held, the last one's SeenAt, and how many were
-// not done before.
-func (p *Pipeline) sweepPage(since, now time.Time, done map[string]bool, errs *[]error) (int, time.Time, int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	page, err := p.st.MentionsSeenSince(since, sweepPage)
-	if err != nil {
-		return 0, time.Time{}, 0, err
+// settled reports whether a stored score can no longer change with time:
+// its clock has stopped. Answers do not un-happen; the text that decided
+// no reply was needed does not change (a follow-up re-scores the post when
+// it arrives); text the analyzer cannot read has no clock. Scores by
+// another scorer (an upgrade) are never settled.
+func (p *Pipeline) settled(m *store.Mention) bool {
+	sc := m.Score
+	if sc == nil || p.name == "" || sc.Scorer != p.name {
+		return false
 	}
-	if len(page) == 0 {
-		return 0, since, 0, nil
+	if m.Handling != "" {
+		return sc.ReplyState == m.Handling
 	}
-	fresh := 0
-	changed := make(map[string]store.Score)
-	var check []*store.Mention
-	for i := range page {
-		m := &page[i]
-		if done[m.Key] {
-			continue
-		}
-		done[m.Key] = true
-		fresh++
-		if m.ByBrand {
-			continue
-		}
-		samples, err := p.st.Samples(m.Key)
-		if err != nil {
-			return 0, time.Time{}, 0, err
-		}
-		sc := p.sc.Score(Input{Mention: *m, Samples: samples, Now: now})
-		// Save only real changes: every save is an event on every
-		// dashboard.
-		if m.Score == nil || scoreChanged(m.Score, &sc) {
-			changed[m.Key] = sc
-			m.Score = &sc
-		}
-		check = append(check, m)
+	switch sc.ReplyState {
+	case store.ReplyAnswered, store.ReplyPrivate, store.ReplyNotNeeded:
+		return true
+	case store.ReplyResolved:
+		return false // the handling was cleared since
 	}
-	if err := p.st.SaveScores(changed); err != nil {
-		return 0, time.Time{}, 0, err
-	}
-	for _, m := range check {
-		if err := p.evaluate(m, now); err != nil {
-			*errs = append(*errs, err)
-		}
-	}
-	return len(page), page[len(page)-1].SeenAt, fresh, nil
+	return !sc.Scored
 }
 
-// scoreChanged compares what a person sees: the numbers and the reasons,
-// not the time of scoring.
+// pages calls fn with the mentions seen at or after since, a page at a
+// time, oldest first, each mention once. With lock, each page is read and
+// handled under p.mu, so a page is never acted on after an Ingest changed
+// it; without, the caller holds p.mu.
+func (p *Pipeline) pages(ctx context.Context, since time.Time, lock bool, fn func([]store.Mention) error) error {
+	done := make(map[string]bool)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, last, fresh, err := p.page(since, lock, done, fn)
+		if err != nil {
+			return err
+		}
+		if n < sweepPage {
+			return nil
+		}
+		if fresh == 0 {
+			// A full page of mentions all seen at the same instant that we
+			// already did: step past that instant or we would loop.
+			p.log.Warn("more mentions share one timestamp than a page holds; skipping the rest of them", "seen_at", last)
+			last = last.Add(time.Nanosecond)
+		}
+		since = last
+	}
+}
+
+func (p *Pipeline) page(since time.Time, lock bool, done map[string]bool, fn func([]store.Mention) error) (int, time.Time, int, error) {
+	if lock {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	}
+	page, err := p.st.MentionsSeenSince(since, sweepPage)
+	if err != nil || len(page) == 0 {
+		return 0, since, 0, err
+	}
+	last := page[len(page)-1].SeenAt
+	todo := make([]store.Mention, 0, len(page))
+	for _, m := range page {
+		if !done[m.Key] {
+			done[m.Key] = true
+			todo = append(todo, m)
+		}
+	}
+	return len(page), last, len(todo), fn(todo)
+}
+
+// loadCases rebuilds the case index from the mentions seen within its
+// window, once. A failure is logged and retried on the next call: without
+// the index, cases only start later. Call with p.mu held.
+func (p *Pipeline) loadCases(now time.Time) {
+	if p.casesLoaded {
+		return
+	}
+	err := p.pages(context.Background(), now.Add(-p.cases.window), false, func(page []store.Mention) error {
+		for i := range page {
+			p.cases.restore(&page[i], now)
+		}
+		return nil
+	})
+	if err != nil {
+		p.log.Error("rebuild case index", "err", err)
+		return
+	}
+	p.casesLoaded = true
+}
+
+// SetHandling records an agent's handling of a mention (private, resolved,
+// no reply needed, or empty to clear) and, with assign, its assignee, as
+// store.SetHandling does; then it re-scores the mention at once and
+// resolves its alerts when the handling closes it. The dashboard should
+// call this rather than the store, so the queue and alerts follow at once
+// instead of at the next sweep.
+func (p *Pipeline) SetHandling(key string, state store.ReplyState, assignee string, assign bool, by string) (store.Mention, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, err := p.st.SetHandling(key, state, assignee, assign, by)
+	if err != nil || m.ByBrand {
+		return m, err
+	}
+	now := p.now()
+	p.loadCases(now)
+	closed, err := p.rescore([]*store.Mention{&m}, now, newThreadCache(p.st))
+	if err != nil {
+		return m, err
+	}
+	if state != "" {
+		// Handling always closes the mention's alerts, even when the state
+		// reads the same as the scorer's own ("no reply needed").
+		closed[key] = closeReason(&m, nil)
+	}
+	if err := p.resolve(closed, now); err != nil {
+		return m, err
+	}
+	return m, p.evaluate(&m, now)
+}
+
+// scoreChanged compares what a person sees: the numbers, the clock, the
+// case and the reasons, not the time of scoring.
 func scoreChanged(a, b *store.Score) bool {
 	return a.Scorer != b.Scorer || a.Lang != b.Lang || a.Scored != b.Scored ||
 		a.Complaint != b.Complaint || a.Severity != b.Severity || a.Sentiment != b.Sentiment ||
-		a.Virality != b.Virality || a.Priority != b.Priority || !slices.Equal(a.Reasons, b.Reasons)
+		a.Virality != b.Virality || a.Priority != b.Priority ||
+		a.ReplyState != b.ReplyState || a.Target != b.Target || a.Overdue != b.Overdue ||
+		a.Escalated != b.Escalated || a.Case != b.Case || !slices.Equal(a.Reasons, b.Reasons)
+}
+
+// threadCache reads each thread once per batch or sweep page: every member
+// of a thread shares the one read.
+type threadCache struct {
+	st      *store.Store
+	threads map[string][]store.Mention // by member key
+}
+
+func newThreadCache(st *store.Store) *threadCache {
+	return &threadCache{st: st, threads: make(map[string][]store.Mention)}
+}
+
+func (c *threadCache) thread(key string) ([]store.Mention, error) {
+	if t, ok := c.threads[key]; ok {
+		return t, nil
+	}
+	t, err := c.st.Thread(key)
+	if err != nil {
+		return nil, fmt.Errorf("thread of %s: %w", key, err)
+	}
+	c.threads[key] = t
+	for i := range t {
+		c.threads[t[i].Key] = t
+	}
+	return t, nil
+}
+
+// mention returns a mention from a thread already read, or nil.
+func (c *threadCache) mention(key string) *store.Mention {
+	t := c.threads[key]
+	for i := range t {
+		if t[i].Key == key {
+			m := t[i] // a copy: rescore updates it, the thread stays as read
+			return &m
+		}
+	}
+	return nil
 }
 
 // evaluate runs the rules over one scored mention. Call with p.mu held.
@@ -267,9 +534,10 @@ func (p *Pipeline) raise(r RuleConfig, m *store.Mention, v float64, now time.Tim
 		_, err := p.st.PutAlert(a)
 		return err
 	}
-	if m.AnsweredAt != nil {
-		// The brand has answered; an alert now would have nothing left to
-		// ask of anyone, and no reply would come to resolve it.
+	if m.AnsweredAt != nil || m.Handling != "" || closedByPeople(m.Score) {
+		// The brand has answered or an agent has handled it; an alert now
+		// would have nothing left to ask of anyone, and nothing would come
+		// to resolve it.
 		return nil
 	}
 	a = store.Alert{
@@ -292,22 +560,18 @@ func (p *Pipeline) raise(r RuleConfig, m *store.Mention, v float64, now time.Tim
 	return nil
 }
 
-// resolveAnswered resolves the open and acknowledged alerts of mentions
-// the brand has just answered. Call with p.mu held.
-func (p *Pipeline) resolveAnswered(keys []string, now time.Time) error {
-	if len(keys) == 0 {
+// resolve resolves the open and acknowledged alerts of closed mentions
+// (key -> why, such as "answered by @acme"). Call with p.mu held.
+func (p *Pipeline) resolve(closed map[string]string, now time.Time) error {
+	if len(closed) == 0 {
 		return nil
-	}
-	answered := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		answered[k] = true
 	}
 	// The configured rules give the alert ids directly; a scan of the
 	// unresolved alerts also finds alerts of rules removed or renamed since
 	// (the store has no index by mention, so the scan sees the newest 1000
 	// of each state).
 	var ids []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(closed)) {
 		for _, r := range p.rules {
 			ids = append(ids, store.AlertID(r.Name, k))
 		}
@@ -318,13 +582,12 @@ func (p *Pipeline) resolveAnswered(keys []string, now time.Time) error {
 			return err
 		}
 		for _, a := range list {
-			if answered[a.MentionKey] && !slices.Contains(ids, a.ID) {
+			if _, ok := closed[a.MentionKey]; ok && !slices.Contains(ids, a.ID) {
 				ids = append(ids, a.ID)
 			}
 		}
 	}
 	var errs []error
-	by := make(map[string]string) // mention key -> who answered
 	for _, id := range ids {
 		a, found, err := p.st.Alert(id)
 		if err != nil {
@@ -334,23 +597,14 @@ func (p *Pipeline) resolveAnswered(keys []string, now time.Time) error {
 		if !found || a.State == store.AlertResolved {
 			continue
 		}
-		who, ok := by[a.MentionKey]
-		if !ok {
-			m, _, err := p.st.Mention(a.MentionKey)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			who = handle(m.AnsweredBy)
-			by[a.MentionKey] = who
-		}
+		why := closed[a.MentionKey]
 		a.State, a.By, a.UpdatedAt = store.AlertResolved, "", now
-		a.Reasons = append(slices.Clone(a.Reasons), "answered by "+who)
+		a.Reasons = append(slices.Clone(a.Reasons), why)
 		if _, err := p.st.PutAlert(a); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		p.log.Info("alert resolved", "alert", id, "answered_by", who)
+		p.log.Info("alert resolved", "alert", id, "why", why)
 	}
 	return errors.Join(errs...)
 }
@@ -400,9 +654,16 @@ func (p *Pipeline) alert(id, verb string) (store.Alert, error) {
 // summarize writes the alert's one-line summary: the rule, the value, who
 // said it where, and the start of what they said.
 func summarize(r RuleConfig, m *store.Mention, v float64) string {
-	val := strconv.FormatFloat(v, 'f', 2, 64)
-	if r.Metric == MetricSeverity {
-		val = strconv.Itoa(int(v))
+	var what string
+	switch r.Metric {
+	case MetricSeverity:
+		what = fmt.Sprintf("severity %d >= %s", int(v), strconv.FormatFloat(r.Min, 'f', -1, 64))
+	case MetricOverdue:
+		what = fmt.Sprintf("overdue %s >= %s", fmtDur(time.Duration(v*float64(time.Minute))), fmtDur(time.Duration(r.Min*float64(time.Minute))))
+	case MetricEscalated:
+		what = "escalated"
+	default:
+		what = fmt.Sprintf("%s %s >= %s", r.Metric, strconv.FormatFloat(v, 'f', 2, 64), strconv.FormatFloat(r.Min, 'f', -1, 64))
 	}
 	who := "someone"
 	if m.Author.Handle != "" {
@@ -412,31 +673,5 @@ func summarize(r RuleConfig, m *store.Mention, v float64) string {
 	if strings.TrimSpace(text) == "" {
 		text = m.Title
 	}
-	return fmt.Sprintf("%s %s >= %s (rule %s): %s on %s: “%s”",
-		r.Metric, val, strconv.FormatFloat(r.Min, 'f', -1, 64), r.Name, who, m.Source, excerpt(text, 140))
-}
-
-// excerpt returns the first n characters of s on one line, without control
-// or bidi-override characters: it is shown to staff, in alerts and
-// notifications, and must not be able to reorder or hide text.
-func excerpt(s string, n int) string {
-	var b strings.Builder
-	count, space := 0, false
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == unicode.ReplacementChar {
-			space = b.Len() > 0
-			continue
-		}
-		if count >= n {
-			b.WriteString("…")
-			break
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-		count++
-	}
-	return b.String()
+	return fmt.Sprintf("%s (rule %s): %s on %s: “%s”", what, r.Name, who, m.Source, excerpt(text, 140))
 }

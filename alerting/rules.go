@@ -16,7 +16,12 @@ const (
 	MetricSeverity  = "severity"  // 0..4
 	MetricVirality  = "virality"  // 0..1
 	MetricPriority  = "priority"  // 0..1
+	MetricOverdue   = "overdue"   // minutes past the response target
+	MetricEscalated = "escalated" // 1 when the author followed up unanswered, else 0
 )
+
+// metricList names the metrics for error messages.
+const metricList = "complaint, severity, virality, priority, overdue or escalated"
 
 // RuleConfig is one alert rule: a threshold over a score metric, for some
 // sources and brands or all of them. A mention whose score reaches Min opens
@@ -25,7 +30,9 @@ type RuleConfig struct {
 	// Name identifies the rule; it is part of every alert id, so renaming a
 	// rule starts new alerts.
 	Name string `yaml:"name"`
-	// Metric is complaint, severity, virality or priority.
+	// Metric is complaint, severity, virality, priority, overdue (minutes
+	// past the response target: min 1 alerts as soon as a post is overdue)
+	// or escalated (min 1: the author followed up unanswered).
 	Metric string `yaml:"metric"`
 	// Min is the threshold: the rule matches when the metric is >= Min.
 	Min float64 `yaml:"min"`
@@ -59,9 +66,9 @@ func (r RuleConfig) Validate(path string) error {
 	hi, known := metricMax(r.Metric)
 	switch {
 	case r.Metric == "":
-		bad("metric", "required (want complaint, severity, virality or priority)")
+		bad("metric", "required (want %s)", metricList)
 	case !known:
-		bad("metric", "unknown metric %q (want complaint, severity, virality or priority)", r.Metric)
+		bad("metric", "unknown metric %q (want %s)", r.Metric, metricList)
 	case math.IsNaN(r.Min) || r.Min <= 0 || r.Min > hi:
 		// Zero would alert on every mention, praise included.
 		bad("min", "%v out of range for %s (want more than 0, at most %v)", r.Min, r.Metric, hi)
@@ -106,6 +113,10 @@ func metricMax(metric string) (float64, bool) {
 		return 1, true
 	case MetricSeverity:
 		return 4, true
+	case MetricOverdue:
+		return 366 * 24 * 60, true // a year of minutes: more is a typo
+	case MetricEscalated:
+		return 1, true
 	}
 	return 0, false
 }
@@ -121,6 +132,13 @@ func (r RuleConfig) Value(sc *store.Score) (float64, bool) {
 		return sc.Virality, true
 	case MetricPriority:
 		return sc.Priority, true
+	case MetricOverdue:
+		return sc.Overdue.Minutes(), true
+	case MetricEscalated:
+		if sc.Escalated {
+			return 1, true
+		}
+		return 0, true
 	}
 	return 0, false
 }

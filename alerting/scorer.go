@@ -20,6 +20,14 @@ type Input struct {
 	Mention store.Mention
 	// Samples are the mention's engagement observations, in any order.
 	Samples []store.Sample
+	// Thread is the mention's thread as store.Thread returns it: the root
+	// and every stored descendant, oldest first, possibly including the
+	// mention itself. Nil when not known (a mention scored before it is
+	// stored).
+	Thread []store.Mention
+	// Case is the group of near-duplicate complaints the pipeline placed
+	// the mention in; zero when it stands alone or is not placed yet.
+	Case CaseInfo
 	// Now is the scoring time: the unanswered clock runs up to it.
 	Now time.Time
 }
@@ -27,8 +35,8 @@ type Input struct {
 // Scorer judges one mention. Implementations must be safe for concurrent
 // use and must fill Reasons: every number needs its explanation.
 //
-// The interface is the seam for replacing the hand-written TextScorer with
-// a tuned model later.
+// ComposedScorer is the implementation; the interface lets tests and other
+// scorers stand in for it.
 type Scorer interface {
 	Score(in Input) store.Score
 }

@@ -1,18 +1,18 @@
 package alerting
 
 import (
-	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/pantau/pantau/store"
 )
 
-// TextScorerName is the Score.Scorer value of TextScorer's scores.
+// TextScorerName is TextScorer's name; scores carry it in Score.Scorer
+// after the composed scorer's own name.
 const TextScorerName = "text/v1"
 
 // Detected languages.
@@ -30,81 +30,83 @@ const ReasonNotScored = "language not recognised: not scored"
 const ReasonBrandReply = "brand's own reply"
 
 // TextScorer is the first, hand-written bilingual (English and Indonesian)
-// complaint scorer. It reads words, short patterns, negation, intensifiers,
-// emoji and shouting from the text; adds the star rating, the author's
-// reach and the repost velocity; and runs the unanswered clock.
+// text analyzer. It reads words, short patterns, negation, intensifiers,
+// emoji and shouting from the text.
 //
 // It is honest rather than clever: every number comes from a few readable
 // features with hand-set weights, and every feature that fired is named in
-// the reasons. Text it cannot read is marked unscored, never guessed.
+// the evidence. Text it cannot read is marked unscored, never guessed.
+//
+// It only reads text. Engagement, reach, the unanswered clock, threads and
+// cases are the ComposedScorer's, so that the trained model in
+// alerting/textmodel can replace this analyzer without touching them.
 type TextScorer struct {
-	// ResponseTarget is how long a complaint may wait for the brand's first
-	// answer before its priority starts to climb. Social media: an hour.
-	ResponseTarget time.Duration
-	// ClockStep is the resolution of the unanswered clock. A sweep re-saves
-	// a score only when it changed, so a coarser clock means fewer events.
-	ClockStep time.Duration
-
 	lex  *lexicon
 	pool sync.Pool // *scratch
+
+	// legacy scores through the composed scorer with the default config,
+	// for callers that still hand a TextScorer to NewPipeline.
+	legacy *ComposedScorer
 }
 
-var _ Scorer = (*TextScorer)(nil)
+var (
+	_ TextAnalyzer = (*TextScorer)(nil)
+	_ Scorer       = (*TextScorer)(nil)
+)
 
-// NewTextScorer builds the scorer and compiles its word lists.
+// NewTextScorer builds the analyzer and compiles its word lists.
 func NewTextScorer() *TextScorer {
-	s := &TextScorer{ResponseTarget: time.Hour, ClockStep: 5 * time.Minute, lex: newLexicon()}
+	s := &TextScorer{lex: newLexicon()}
 	s.pool.New = func() any {
 		return &scratch{norm: make([]byte, 0, 512), toks: make([]token, 0, 128), contribs: make([]contrib, 0, 16)}
 	}
+	// The default config has no zone to load, so this cannot fail.
+	s.legacy, _ = NewScorer(ScoringConfig{}, s, nil)
 	return s
 }
 
-// Score implements Scorer.
-func (s *TextScorer) Score(in Input) store.Score {
-	m := &in.Mention
+// Name is the analyzer's name and version; it is part of Score.Scorer.
+func (s *TextScorer) Name() string { return TextScorerName }
+
+// Score scores a mention with the composed scorer under the default
+// scoring config (around the clock, UTC, default targets).
+//
+// Deprecated: build the scorer with NewScorer(cfg, NewTextScorer(), now),
+// so the configured targets and business hours apply. Score remains so
+// that wiring written for the first scorer keeps working.
+func (s *TextScorer) Score(in Input) store.Score { return s.legacy.Score(in) }
+
+// Analyze implements TextAnalyzer. A title and a body are best passed
+// joined by a newline: the newline ends a clause, as it does in a post.
+func (s *TextScorer) Analyze(text, langHint string) Analysis {
 	z := s.pool.Get().(*scratch)
 	defer s.pool.Put(z)
 	z.reset()
-	z.tokenize(s.lex, m.Title)
-	z.tokenize(s.lex, m.Text)
+	z.tokenize(s.lex, text)
 	a := z.analyse(s.lex)
 
-	sc := store.Score{Scorer: TextScorerName, At: in.Now}
-	reasons := make([]string, 0, 10)
-	if m.ByBrand {
-		reasons = append(reasons, ReasonBrandReply)
+	// Follow-ups and private channels are read whatever the language:
+	// "min??" and "hello???" are too short to tell the language from.
+	out := Analysis{Lang: a.language(z, langHint), FollowUp: z.followUp(s.lex, &a), Private: z.private(s.lex)}
+	if out.Lang == LangOther {
+		return out
 	}
-	sc.Lang = a.language(z, m.Lang)
-	if sc.Lang == LangOther {
-		sc.Reasons = append(reasons, ReasonNotScored)
-		return sc
-	}
-	sc.Scored = true
-	reasons = append(reasons, "language: "+sc.Lang)
-
-	// The star rating of a review is the customer's own summary.
-	var ratingVal, ratingLogit float64
-	if r := m.Rating; r != nil && *r >= 1 && *r <= 5 {
-		ratingVal = float64(*r - 3)
-		ratingLogit = [...]float64{1.5, 0.8, 0, -0.8, -1.5}[*r-1]
-		reasons = append(reasons, "rating "+strconv.Itoa(*r)+"/5")
-	}
+	out.Scored = true
 
 	// Sentiment: the net valence squashed into -1..1 (the same shape VADER
 	// uses, with our own constant).
-	raw := a.pos - a.neg + ratingVal
+	raw := a.pos - a.neg
 	if a.exclaim >= 2 {
 		raw *= 1.1
 	}
-	sc.Sentiment = raw / math.Sqrt(raw*raw+12)
+	out.Sentiment = round3(raw / math.Sqrt(raw*raw+12))
 
 	// Complaint: a logistic over a few features. Negative feeling alone
 	// ("the weather is awful") is weak evidence; words and phrases about
 	// something going wrong are strong; praise pulls the other way.
 	shouting := a.shoutWords >= 2 || (a.shoutWords == 1 && a.words <= 3)
 	negative := a.neg >= 0.5 || a.cw >= 0.3
-	x := -2.4 + 0.8*min(a.neg, 4) + 1.4*min(a.cw, 3) - 0.5*min(a.pos, 4) + ratingLogit
+	x := -2.4 + 0.8*min(a.neg, 4) + 1.4*min(a.cw, 3) - 0.5*min(a.pos, 4)
 	if negative {
 		if a.questions > 0 {
 			x += 0.5 // "why is my account locked?"
@@ -126,110 +128,62 @@ func (s *TextScorer) Score(in Input) store.Score {
 		x += 1
 	}
 	complaint := 1 / (1 + math.Exp(-x))
-	if m.ByBrand {
-		complaint = 0 // the brand does not complain about itself
-	}
-	sc.Complaint = complaint
+	out.Complaint = round3(complaint)
 
 	// Severity follows the four levels of complaint research: no explicit
 	// reproach, disapproval, accusation, blame (here: a threat to escalate).
 	if complaint >= 0.5 {
 		switch {
 		case a.threat:
-			sc.Severity = 4
+			out.Severity = 4
 		case a.accuse:
-			sc.Severity = 3
+			out.Severity = 3
 		case a.eval:
-			sc.Severity = 2
+			out.Severity = 2
 		default:
-			sc.Severity = 1
+			out.Severity = 1
 		}
 	}
 
-	reasons = z.appendSpanReasons(reasons, &a, complaint >= 0.5)
-	if shouting {
-		reasons = append(reasons, "shouting: "+strconv.Itoa(a.shoutWords)+" word"+plural(a.shoutWords)+" in capitals")
-	}
-	if a.exclaim >= 3 {
-		reasons = append(reasons, "emphasis: '"+strings.Repeat("!", min(a.exclaim, 5))+"'")
-	}
-	if a.qrun >= 2 && complaint >= 0.5 {
-		reasons = append(reasons, "emphasis: '"+strings.Repeat("?", min(a.qrun, 5))+"'")
-	}
-
-	// Virality: independent risk signals combined as a noisy OR, so each
-	// one can only add risk and the total stays below 1.
-	var v float64
-	add := func(c float64) { v = 1 - (1-v)*(1-c) }
-	if f := followers(m, in.Samples); f >= 1000 {
-		add(min(0.7, 0.1+0.2*math.Log10(float64(f)/1000)))
-		reasons = append(reasons, "author has "+fmtCount(f)+" followers")
-	}
-	if n, span := repostGrowth(in.Samples, m.CreatedAt); n > 0 {
-		perHour := float64(n) / max(span, 5*time.Minute).Hours()
-		add(min(0.8, 1-math.Exp(-perHour/30)))
-		reasons = append(reasons, strconv.FormatInt(n, 10)+" repost"+plural(int(n))+" in "+fmtDur(span))
-	}
-	if a.threat {
-		add(0.3)
-	}
+	// Arousal: how agitated the writer is, as a noisy OR of the signs of
+	// it. Calls to others and accusations are the hot emotions that make
+	// people share; strong negativity alone may be sadness, so it counts
+	// least.
+	var ar float64
+	add := func(c float64) { ar = 1 - (1-ar)*(1-c) }
 	if a.arousal {
-		add(0.2)
+		add(0.5)
 	}
 	if a.accuse {
-		add(0.15)
+		add(0.35)
 	}
 	if shouting {
-		add(0.15)
+		add(0.35)
 	}
-	if a.exclaim >= 3 {
+	switch {
+	case a.exclaim >= 3:
+		add(0.25)
+	case a.exclaim == 2:
 		add(0.1)
 	}
-	sc.Virality = v
-
-	// Priority orders the agents' queue: how sure and how serious the
-	// complaint is, how far it may spread, and how long it has waited.
-	if !m.ByBrand {
-		p := complaint * (0.35 + 0.1*float64(sc.Severity))
-		p += 0.25 * v * complaint
-		created := m.CreatedAt
-		if created.IsZero() {
-			created = m.SeenAt
-		}
-		if complaint >= 0.5 && !created.IsZero() && !in.Now.IsZero() {
-			if m.AnsweredAt != nil {
-				// Answered: the clock stopped; the complaint matters less
-				// to the queue but stays visible.
-				p *= 0.5
-				reasons = append(reasons, "answered by "+handle(m.AnsweredBy)+" after "+fmtDur(m.AnsweredAt.Sub(created)))
-			} else if target := s.target(); target > 0 {
-				age := in.Now.Sub(created)
-				if s.ClockStep > 0 {
-					age = age.Truncate(s.ClockStep)
-				}
-				if age > target {
-					over := float64(age-target) / float64(3*target)
-					p += 0.1 + 0.15*min(1, over)
-					reasons = append(reasons, "unanswered "+fmtDur(age)+", target "+fmtDur(target))
-				}
-			}
-		}
-		sc.Priority = min(1, p)
+	if a.neg >= 4 {
+		add(0.2)
 	}
+	out.Arousal = round3(ar)
 
-	sc.Sentiment = round3(sc.Sentiment)
-	sc.Complaint = round3(sc.Complaint)
-	sc.Virality = round3(sc.Virality)
-	sc.Priority = round3(sc.Priority)
-	sc.Reasons = reasons
-	return sc
-}
-
-func (s *TextScorer) target() time.Duration {
-	if s.ResponseTarget < 0 {
-		return 0
+	out.Threats = z.spanTexts(spThreat)
+	ev := z.appendSpanReasons(make([]string, 0, 8), &a, complaint >= 0.5)
+	if shouting {
+		ev = append(ev, "shouting: "+strconv.Itoa(a.shoutWords)+" word"+plural(a.shoutWords)+" in capitals")
 	}
-	return s.ResponseTarget
+	if a.exclaim >= 3 {
+		ev = append(ev, "emphasis: '"+strings.Repeat("!", min(a.exclaim, 5))+"'")
+	}
+	if a.qrun >= 2 && complaint >= 0.5 {
+		ev = append(ev, "emphasis: '"+strings.Repeat("?", min(a.qrun, 5))+"'")
+	}
+	out.Evidence = ev
+	return out
 }
 
 // --- Analysis. ----------------------------------------------------------------
@@ -689,7 +643,6 @@ func (z *scratch) appendSpanReasons(reasons []string, a *analysis, complaint boo
 	add("phrases", spPhrases)
 	add("negated", spNegated)
 	add("accusation", spAccuse)
-	add("threat", spThreat)
 	add("call to others", spArousal)
 	add("positive", spPositive)
 	add("emoji", spEmoji)
@@ -769,111 +722,13 @@ func containsQuoted(list string, item []byte) bool {
 	return false
 }
 
-// --- Engagement. --------------------------------------------------------------
-
-// followers is the author's audience: the mention's own count, else the
-// latest sample's.
-func followers(m *store.Mention, samples []store.Sample) int64 {
-	if m.Author.Followers != nil {
-		return *m.Author.Followers
-	}
-	var n int64
-	var at time.Time
-	for i := range samples {
-		if f := samples[i].Followers; f != nil && !samples[i].At.Before(at) {
-			n, at = *f, samples[i].At
+// spanTexts returns the distinct texts of one kind of span, in order.
+func (z *scratch) spanTexts(kind int) []string {
+	var out []string
+	for _, sp := range z.spans[kind] {
+		if t := string(z.spanText(sp)); !slices.Contains(out, t) {
+			out = append(out, t)
 		}
 	}
-	return n
-}
-
-// repostGrowth is how many reposts (quotes included: both spread the post)
-// a mention gained between its first and last samples. With one sample,
-// the post had none when it was created.
-func repostGrowth(samples []store.Sample, created time.Time) (int64, time.Duration) {
-	var first, last *store.Sample
-	for i := range samples {
-		s := &samples[i]
-		if s.Reposts == nil && s.Quotes == nil {
-			continue
-		}
-		if first == nil || s.At.Before(first.At) {
-			first = s
-		}
-		if last == nil || !s.At.Before(last.At) {
-			last = s
-		}
-	}
-	if last == nil {
-		return 0, 0
-	}
-	spread := func(s *store.Sample) int64 {
-		var n int64
-		if s.Reposts != nil {
-			n += *s.Reposts
-		}
-		if s.Quotes != nil {
-			n += *s.Quotes
-		}
-		return n
-	}
-	if first != last && last.At.After(first.At) {
-		return max(spread(last)-spread(first), 0), last.At.Sub(first.At)
-	}
-	if !created.IsZero() && last.At.After(created) {
-		return spread(last), last.At.Sub(created)
-	}
-	return 0, 0
-}
-
-// --- Formatting. -------------------------------------------------------------
-
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func handle(h string) string {
-	if h == "" {
-		return "the brand"
-	}
-	if !strings.HasPrefix(h, "@") {
-		return "@" + h
-	}
-	return h
-}
-
-// fmtCount writes 48000 as "48k" and 1250000 as "1.2M".
-func fmtCount(n int64) string {
-	switch {
-	case n < 1000:
-		return strconv.FormatInt(n, 10)
-	case n < 10_000:
-		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e3), ".0") + "k"
-	case n < 1_000_000:
-		return strconv.FormatInt((n+500)/1000, 10) + "k"
-	default:
-		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e6), ".0") + "M"
-	}
-}
-
-// fmtDur writes durations the way people read them: "45m", "2h", "2h13m".
-func fmtDur(d time.Duration) string {
-	if d < time.Minute {
-		return "<1m"
-	}
-	h := int(d / time.Hour)
-	m := int(d % time.Hour / time.Minute)
-	switch {
-	case h == 0:
-		return strconv.Itoa(m) + "m"
-	case m == 0:
-		return strconv.Itoa(h) + "h"
-	default:
-		return strconv.Itoa(h) + "h" + strconv.Itoa(m) + "m"
-	}
+	return out
 }

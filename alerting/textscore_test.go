@@ -189,7 +189,7 @@ func TestTextScorer(t *testing.T) {
 
 func checkScore(t *testing.T, got store.Score, tc textCase) {
 	t.Helper()
-	if got.Scorer != TextScorerName {
+	if got.Scorer != ComposedScorerName+"+"+TextScorerName {
 		t.Errorf("Scorer = %q", got.Scorer)
 	}
 	if tc.unscored {
@@ -281,99 +281,6 @@ func TestTextScorerAmplifiers(t *testing.T) {
 			}
 			if tc.positive && !(s.Sentiment > w.Sentiment) || !tc.positive && !(s.Sentiment < w.Sentiment) {
 				t.Errorf("sentiment %q = %v, %q = %v", tc.weaker, w.Sentiment, tc.stronger, s.Sentiment)
-			}
-		})
-	}
-}
-
-// TestTextScorerSignals covers what is not in the text: reach, repost
-// velocity, the unanswered clock.
-func TestTextScorerSignals(t *testing.T) {
-	complaint := "udh 3 hari paket blm nyampe, kecewa bgt min"
-	cases := map[string]struct {
-		m       store.Mention
-		samples []store.Sample
-		now     time.Time
-		step    time.Duration
-		reasons []string
-		none    []string
-		minViral,
-		minPriority float64
-	}{
-		"followers": {
-			m:       store.Mention{Text: complaint, CreatedAt: t0, Author: store.Author{Handle: "budi", Followers: ptr[int64](48_200)}},
-			now:     t0.Add(time.Minute),
-			reasons: []string{"author has 48k followers"}, minViral: 0.4,
-		},
-		"followers from samples": {
-			m:       store.Mention{Text: complaint, CreatedAt: t0},
-			samples: []store.Sample{{At: t0, Followers: ptr[int64](900)}, {At: t0.Add(time.Minute), Followers: ptr[int64](1_250_000)}},
-			now:     t0.Add(time.Minute),
-			reasons: []string{"author has 1.2M followers"}, minViral: 0.6,
-		},
-		"repost velocity": {
-			m: store.Mention{Text: complaint, CreatedAt: t0},
-			samples: []store.Sample{
-				{At: t0.Add(2 * time.Hour), Reposts: ptr[int64](14)}, // out of order on purpose
-				{At: t0.Add(time.Hour), Reposts: ptr[int64](2)},
-			},
-			now:     t0.Add(2 * time.Hour),
-			reasons: []string{"12 reposts in 1h"}, minViral: 0.3,
-		},
-		"one sample counts from creation": {
-			m:       store.Mention{Text: complaint, CreatedAt: t0},
-			samples: []store.Sample{{At: t0.Add(45 * time.Minute), Reposts: ptr[int64](30), Quotes: ptr[int64](6)}},
-			now:     t0.Add(45 * time.Minute),
-			reasons: []string{"36 reposts in 45m"}, minViral: 0.5,
-		},
-		"unanswered past the target": {
-			m:       store.Mention{Text: complaint, CreatedAt: t0},
-			now:     t0.Add(2*time.Hour + 13*time.Minute),
-			step:    time.Minute,
-			reasons: []string{"unanswered 2h13m, target 1h"}, minPriority: 0.6,
-		},
-		"unanswered clock in 5 minute steps": {
-			m:       store.Mention{Text: complaint, CreatedAt: t0},
-			now:     t0.Add(2*time.Hour + 13*time.Minute),
-			reasons: []string{"unanswered 2h10m, target 1h"},
-		},
-		"within the target": {
-			m:    store.Mention{Text: complaint, CreatedAt: t0},
-			now:  t0.Add(40 * time.Minute),
-			none: []string{"unanswered"},
-		},
-		"answered": {
-			m:   store.Mention{Text: complaint, CreatedAt: t0, AnsweredAt: ptr(t0.Add(25 * time.Minute)), AnsweredBy: "acme_support"},
-			now: t0.Add(3 * time.Hour), reasons: []string{"answered by @acme_support after 25m"}, none: []string{"unanswered"},
-		},
-		"praise has no clock": {
-			m:    store.Mention{Text: "mantap, cepat sampai", CreatedAt: t0},
-			now:  t0.Add(5 * time.Hour),
-			none: []string{"unanswered"},
-		},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			sc := NewTextScorer()
-			if tc.step != 0 {
-				sc.ClockStep = tc.step
-			}
-			got := sc.Score(Input{Mention: tc.m, Samples: tc.samples, Now: tc.now})
-			for _, want := range tc.reasons {
-				if !hasReason(got.Reasons, want) {
-					t.Errorf("no reason %q in %q", want, got.Reasons)
-				}
-			}
-			for _, bad := range tc.none {
-				if hasReason(got.Reasons, bad) {
-					t.Errorf("unexpected reason %q in %q", bad, got.Reasons)
-				}
-			}
-			if got.Virality < tc.minViral {
-				t.Errorf("Virality = %v, want >= %v", got.Virality, tc.minViral)
-			}
-			if got.Priority < tc.minPriority {
-				t.Errorf("Priority = %v, want >= %v", got.Priority, tc.minPriority)
 			}
 		})
 	}

@@ -182,6 +182,9 @@ func (c SourceConfig) validate(path string, brands []Brand) []error {
 	}
 
 	errs = append(errs, c.validatePlatform(path)...)
+	if err := c.googlePlayOptIn(path); err != nil {
+		errs = append(errs, err)
+	}
 
 	brand, berr := c.resolveBrand(brands)
 	if berr != "" {

@@ -357,8 +357,10 @@ func (f *Fetcher) statusError(resp *http.Response, u *url.URL, shown string, hdr
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, 4*statusBodyLimit))
 	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 	return &StatusError{
-		Code:       resp.StatusCode,
-		Body:       scrubSecrets(redactText(trimBody(head, statusBodyLimit)), u, hdrSecrets...),
+		Code: resp.StatusCode,
+		// Scrub before trimming: a cut could leave part of a long token
+		// that no longer matches whole.
+		Body:       trimBody([]byte(scrubSecrets(redactText(string(head)), u, hdrSecrets...)), statusBodyLimit),
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), f.now()),
 		URL:        shown,
 	}

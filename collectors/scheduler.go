@@ -29,7 +29,11 @@ var (
 // Scheduler runs each collector on its cron schedule: it skips sources that
 // are backing off, bounds each poll with the source's timeout, records
 // failures with a backoff (honouring Retry-After) and hands successful
-// batches to the Sink. A Scheduler runs once: Start, then Stop.
+// batches to the Sink. It also keeps the live streams of Streamers
+// running (stream.go) and re-reads the engagement of young mentions from
+// Refreshers on a decaying schedule (refresh.go). Every batch it hands on
+// carries the collector's Coverage statement. A Scheduler runs once:
+// Start, then Stop.
 type Scheduler struct {
 	states SourceStates
 	sink   Sink
@@ -38,6 +42,16 @@ type Scheduler struct {
 	// rnd drives the backoff jitter; tests pin it.
 	rnd           func() float64
 	ingestTimeout time.Duration
+	// sleep waits for d or until ctx is done (then returning its error).
+	// Streams wait with it between reconnects; tests replace it so that
+	// no test sleeps for real and the injected clock moves instead.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	// refresh reads the mentions due for an engagement refresh; nil when
+	// states does not offer it, which turns refreshes off.
+	refresh RefreshStore
+	// refreshing is the refresh run's own state.
+	refreshing refreshState
 
 	cron *cron.Cron
 	// ctx is the parent of every poll the scheduler starts itself; Stop
@@ -52,6 +66,9 @@ type Scheduler struct {
 	started bool
 	stopped bool
 	initial sync.WaitGroup // runs started by Start/Add rather than by cron
+	// bg tracks streams and refresh runs. Add is only called under mu
+	// while not stopped, so it never races with Stop's Wait.
+	bg sync.WaitGroup
 }
 
 type job struct {
@@ -63,10 +80,15 @@ type job struct {
 	// busy holds a token while the source is being polled: one poll per
 	// source at a time, whoever started it (cron, Start, PollNow).
 	busy chan struct{}
+	// refreshBusy does the same for engagement refreshes, which run
+	// beside polls (they fetch other things and store no cursor).
+	refreshBusy chan struct{}
 }
 
 // NewScheduler builds a scheduler. logger nil discards logs; now nil means
-// time.Now.
+// time.Now. When states also implements RefreshStore (*store.Store does),
+// Refreshers get their engagement refreshes; otherwise they are only
+// polled.
 func NewScheduler(states SourceStates, sink Sink, logger *slog.Logger, now func() time.Time) *Scheduler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -76,12 +98,15 @@ func NewScheduler(states SourceStates, sink Sink, logger *slog.Logger, now func(
 	}
 	l := cronLogger{logger}
 	ctx, cancel := context.WithCancel(context.Background())
+	rs, _ := states.(RefreshStore)
 	return &Scheduler{
 		states:        states,
 		sink:          sink,
 		log:           logger,
 		now:           now,
 		ingestTimeout: DefaultIngestTimeout,
+		sleep:         sleepCtx,
+		refresh:       rs,
 		cron: cron.New(
 			cron.WithLocation(time.UTC),
 			cron.WithLogger(l),
@@ -96,7 +121,10 @@ func NewScheduler(states SourceStates, sink Sink, logger *slog.Logger, now func(
 // Add schedules c with a cron spec (standard five fields or a descriptor
 // such as "@every 5m"; empty means DefaultSchedule) and a per-poll timeout
 // (zero means DefaultTimeout). Sources added after Start are polled at
-// once too.
+// once too. A Streamer's stream starts with Start (or at once after it);
+// it is polled on its schedule as well, so its Poll can backfill what a
+// stream cannot see, or do nothing. A Refresher joins the engagement
+// refresh, each call bounded by the same timeout.
 func (s *Scheduler) Add(c Collector, spec string, timeout time.Duration) error {
 	if c == nil {
 		return errors.New("scheduler: nil collector")
@@ -119,16 +147,23 @@ func (s *Scheduler) Add(c Collector, spec string, timeout time.Duration) error {
 	if _, dup := s.byName[name]; dup {
 		return fmt.Errorf("scheduler: source %q added twice", name)
 	}
-	j := &job{c: c, timeout: timeout, busy: make(chan struct{}, 1)}
+	j := &job{c: c, timeout: timeout, busy: make(chan struct{}, 1), refreshBusy: make(chan struct{}, 1)}
 	id, err := s.cron.AddJob(spec, cron.FuncJob(func() { s.runScheduled(j) }))
 	if err != nil {
 		return fmt.Errorf("scheduler: source %q: schedule %q: %w", name, spec, err)
 	}
 	j.wrapped = s.cron.Entry(id).WrappedJob
+	if _, ok := c.(Refresher); ok {
+		if err := s.scheduleRefreshLocked(); err != nil {
+			s.cron.Remove(id)
+			return fmt.Errorf("scheduler: source %q: %w", name, err)
+		}
+	}
 	s.jobs = append(s.jobs, j)
 	s.byName[name] = j
 	if s.started {
 		s.kickLocked(j)
+		s.startStreamLocked(j)
 	}
 	return nil
 }
@@ -146,6 +181,7 @@ func (s *Scheduler) Start() {
 	s.cron.Start()
 	for _, j := range s.jobs {
 		s.kickLocked(j)
+		s.startStreamLocked(j)
 	}
 }
 
@@ -157,9 +193,9 @@ func (s *Scheduler) kickLocked(j *job) {
 	}()
 }
 
-// Stop stops the schedules, abandons fetches in flight (batches already
-// fetched are still handed to the Sink) and waits for running jobs to end,
-// or for ctx.
+// Stop stops the schedules and the streams, abandons fetches in flight
+// (batches already fetched are still handed to the Sink) and waits for
+// running jobs, streams and refreshes to end, or for ctx.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopped = true
@@ -170,6 +206,7 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	go func() {
 		<-cronDone.Done()
 		s.initial.Wait()
+		s.bg.Wait()
 		close(done)
 	}()
 	select {
@@ -241,6 +278,16 @@ func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
 	b, err := s.poll(ctx, j.c, st.Cursor)
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && pollCtx.Err() == nil
 	cancel()
+	// A partial failure (one storefront of several, one bad page) still
+	// brings a usable batch: store it, then record the failure, so one
+	// permanently broken part does not block the rest of the source.
+	var partial *PartialPollError
+	if err != nil && errors.As(err, &partial) && pollCtx.Err() == nil {
+		if _, derr := s.deliver(ingestCtx, j, &b, now); derr != nil {
+			err = errors.Join(err, fmt.Errorf("source %q: ingest: %w", name, derr))
+		}
+		return s.fail(log, j, st, now, "poll", err)
+	}
 	if err != nil {
 		if pollCtx.Err() != nil {
 			// Shutdown, or PollNow's caller gave up: not the source's fault.
@@ -250,22 +297,16 @@ func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
 		if timedOut {
 			err = fmt.Errorf("%w (poll timed out after %s)", err, j.timeout)
 		}
-		return s.fail(log, j, st, now, err)
+		return s.fail(log, j, st, now, "poll", err)
 	}
 
-	b.Source, b.Kind = name, kind
-	if b.At.IsZero() {
-		b.At = now
-	}
-	ictx, cancel := context.WithTimeout(ingestCtx, s.ingestTimeout)
-	res, err := s.sink.Ingest(ictx, b)
-	cancel()
+	res, err := s.deliver(ingestCtx, j, &b, now)
 	if err != nil {
 		if ingestCtx.Err() != nil {
 			log.Info("ingest abandoned", "err", redactText(err.Error()))
 			return err
 		}
-		return s.fail(log, j, st, now, fmt.Errorf("source %q: ingest: %w", name, err))
+		return s.fail(log, j, st, now, "poll", fmt.Errorf("source %q: ingest: %w", name, err))
 	}
 	level := slog.LevelDebug // a quiet poll is routine
 	if len(res.New) > 0 || len(res.Rejected) > 0 {
@@ -290,14 +331,37 @@ func (s *Scheduler) poll(ctx context.Context, c Collector, cursor string) (b sto
 	return c.Poll(ctx, cursor)
 }
 
-// fail records a failed poll with its backoff and returns the error,
-// redacted.
-func (s *Scheduler) fail(log *slog.Logger, j *job, st store.SourceState, now time.Time, err error) error {
-	var retryAfter time.Duration
-	var se *StatusError
-	if errors.As(err, &se) {
-		retryAfter = se.RetryAfter
+// deliver completes a batch the way every batch of a source looks to the
+// Sink, whether it came from a poll, a stream or a refresh: the source's
+// name and kind (always the configured ones, so a collector cannot write
+// another source's state), the time if the collector left it out, and the
+// collector's coverage statement; then hands it on, bounded by the ingest
+// timeout.
+func (s *Scheduler) deliver(parent context.Context, j *job, b *store.Batch, now time.Time) (store.IngestResult, error) {
+	b.Source, b.Kind = j.c.Name(), j.c.Kind()
+	if b.At.IsZero() {
+		b.At = now
 	}
+	if b.Coverage == "" {
+		b.Coverage = coverageOf(j.c)
+	}
+	ctx, cancel := context.WithTimeout(parent, s.ingestTimeout)
+	defer cancel()
+	return s.sink.Ingest(ctx, *b)
+}
+
+// coverageOf is c's coverage statement, or "" when it makes none.
+func coverageOf(c Collector) string {
+	if cv, ok := c.(Coverage); ok {
+		return cv.Coverage()
+	}
+	return ""
+}
+
+// fail records a failed poll or refresh with its backoff and returns the
+// error, redacted.
+func (s *Scheduler) fail(log *slog.Logger, j *job, st store.SourceState, now time.Time, what string, err error) error {
+	retryAfter := retryAfterOf(err)
 	n := st.ConsecutiveErrors + 1
 	delay := Backoff(n, retryAfter, s.rnd)
 	next := now.Add(delay)
@@ -305,8 +369,32 @@ func (s *Scheduler) fail(log *slog.Logger, j *job, st store.SourceState, now tim
 	if _, rerr := s.states.RecordSourceError(j.c.Name(), j.c.Kind(), now, text, next); rerr != nil {
 		log.Error("record source error", "err", rerr)
 	}
-	log.Warn("poll failed", "err", text, "consecutive_errors", n, "retry_after", retryAfter, "next_attempt", next)
+	log.Warn(what+" failed", "err", text, "consecutive_errors", n, "retry_after", retryAfter, "next_attempt", next)
 	return &redactedError{msg: text, cause: err}
+}
+
+// retryAfterOf is the server's Retry-After carried by err, or zero.
+func retryAfterOf(err error) time.Duration {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.RetryAfter
+	}
+	return 0
+}
+
+// sleepCtx waits for d on a real timer, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // cronLogger adapts *slog.Logger to cron.Logger. Cron's Info messages

@@ -383,3 +383,77 @@ func TestSchedulerAddAndPollNowErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// coveredCollector polls with a function and states its coverage.
+type coveredCollector struct {
+	fakeCollector
+	coverage string
+}
+
+func (c *coveredCollector) Coverage() string { return c.coverage }
+
+// TestCoverageLandsInSourceState: every batch the scheduler hands on
+// carries the collector's coverage statement, so the dashboard can say
+// what each source sees (streams and refreshes are covered in their own
+// tests).
+func TestCoverageLandsInSourceState(t *testing.T) {
+	tests := map[string]struct {
+		c    Collector
+		want string
+	}{
+		"collector with a statement": {
+			&coveredCollector{fakeCollector{name: "src", poll: okPoll}, "hashtag timelines only: full-text search needs a user token"},
+			"hashtag timelines only: full-text search needs a user token"},
+		"batch's own statement wins": {
+			&coveredCollector{fakeCollector{name: "src", poll: func(context.Context, string) (store.Batch, error) {
+				return store.Batch{Coverage: "this poll: the last 100 posts only"}, nil
+			}}, "general statement"},
+			"this poll: the last 100 posts only"},
+		"collector without one": {&fakeCollector{name: "src", poll: okPoll}, ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			clk := newTestClock()
+			st := openStore(t, clk)
+			sink := chanSink{st, make(chan store.Batch, 1)}
+			s := NewScheduler(st, sink, nil, clk.Now)
+			if err := s.Add(tc.c, "", 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PollNow(context.Background(), "src"); err != nil {
+				t.Fatal(err)
+			}
+			if b := wait(t, sink.got, "the batch"); b.Coverage != tc.want {
+				t.Fatalf("batch coverage %q, want %q", b.Coverage, tc.want)
+			}
+			if got := state(t, st, "src"); got.Coverage != tc.want {
+				t.Fatalf("stored coverage %q, want %q", got.Coverage, tc.want)
+			}
+		})
+	}
+}
+
+// A poll that fails in part still stores what it read, then records the
+// failure, so one broken storefront does not block the others.
+func TestSchedulerStoresPartialPollThenRecordsError(t *testing.T) {
+	clk := newTestClock()
+	st := openStore(t, clk)
+	c := &fakeCollector{name: "reviews", poll: func(context.Context, string) (store.Batch, error) {
+		b := store.Batch{Mentions: []store.Mention{{NativeID: "r1", Text: "Kilat Express app crashes"}}}
+		return b, &PartialPollError{Source: "reviews", Errs: []error{errors.New("storefront us: HTTP 503")}}
+	}}
+	s := NewScheduler(st, storeSink{st}, nil, clk.Now)
+	if err := s.Add(c, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	err := s.PollNow(context.Background(), "reviews")
+	if err == nil || !strings.Contains(err.Error(), "storefront us") {
+		t.Fatalf("PollNow = %v, want the partial failure", err)
+	}
+	if _, ok, _ := st.Mention(store.MentionKey("fake", "r1")); !ok {
+		t.Fatal("the part that was read was not stored")
+	}
+	if got := state(t, st, "reviews"); got.ConsecutiveErrors != 1 || !strings.Contains(got.LastErrorText, "storefront us") {
+		t.Fatalf("source state = %+v, want the failure recorded", got)
+	}
+}

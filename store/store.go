@@ -25,7 +25,7 @@ var (
 	bucketSources  = []byte("sources")  // source name -> SourceState JSON
 	bucketEvents   = []byte("events")   // be(seq) -> Event JSON
 	bucketMeta     = []byte("meta")     // schema version and the like
-	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta}
+	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor}
 	keySchema      = []byte("schema")
 	schemaVersion  = []byte{1}
 	errKeyTooLarge = errors.New("key too large")
@@ -295,7 +295,9 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 		st.ConsecutiveErrors = 0
 		st.NextAttempt = time.Time{}
 		st.ItemsSeen += int64(len(res.New))
-		st.LastItems = len(res.New)
+		if !b.Refresh {
+			st.LastItems = len(res.New)
+		}
 		if b.Coverage != "" {
 			st.Coverage = b.Coverage
 		}

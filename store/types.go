@@ -269,6 +269,9 @@ type Batch struct {
 	Cursor *string
 	// Coverage, when set, replaces the source's coverage statement.
 	Coverage string
+	// Refresh marks a re-read of known mentions (engagement, replies)
+	// rather than a poll for new ones: it leaves LastItems alone.
+	Refresh bool
 }
 
 // IngestResult says what an Ingest changed.

@@ -40,6 +40,31 @@ func WithAlertActions(a AlertActions) Option {
 	return func(s *Server) { s.actions = a }
 }
 
+// WithHandler mounts h at pattern (http.ServeMux syntax, such as
+// "/hooks/{source}") next to the dashboard's own routes. It is meant for
+// endpoints that authenticate every request themselves, such as the
+// inbound webhook that other tools post mentions to: such requests come
+// from other programs and other origins by nature, so they skip the
+// browser-oriented guards (the Host check and the cross-origin POST
+// check). Those guards exist because the dashboard has no login: they stop
+// web pages from reaching its data. A self-authenticating handler gives a
+// web page nothing without its secret, and a cross-origin page cannot set
+// the Authorization or signature headers without a CORS preflight, which
+// this server never grants. The security headers are still set, with a
+// policy that allows no content at all.
+//
+// New panics, as http.ServeMux.Handle does, when pattern is invalid or
+// conflicts with a dashboard route: that is a wiring mistake, not input.
+func WithHandler(pattern string, h http.Handler) Option {
+	return func(s *Server) { s.extra = append(s.extra, mounted{pattern, h}) }
+}
+
+// mounted is a handler added with WithHandler.
+type mounted struct {
+	pattern string
+	h       http.Handler
+}
+
 // Limits on what a request may ask for or send.
 const (
 	maxBodyBytes   = 4 << 10 // an action's body is a name, nothing more
@@ -62,6 +87,8 @@ type Server struct {
 	hub     *hub
 	static  *staticFiles
 	handler http.Handler
+	// extra are the handlers mounted with WithHandler.
+	extra []mounted
 
 	// hosts are the host names (without port) accepted in the Host header
 	// besides loopback ones; origins are the extra trusted browser origins.
@@ -127,6 +154,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /ws", s.hub.serveWS)
 	mux.HandleFunc("GET /{$}", s.static.serveIndex)
 	mux.HandleFunc("GET /assets/{name}", s.static.serveAsset)
+	own := make(map[string]bool, len(s.extra))
+	for _, e := range s.extra {
+		mux.Handle(e.pattern, e.h)
+		own[e.pattern] = true
+	}
 
 	csrf := http.NewCrossOriginProtection()
 	for o := range s.origins {
@@ -136,7 +168,23 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross-origin request refused")
 	}))
-	return s.guard(csrf.Handler(mux))
+	guarded := s.guard(csrf.Handler(mux))
+	if len(own) == 0 {
+		return guarded
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The mux says which pattern the request would reach; only the
+		// mounted patterns themselves skip the browser guards, so a
+		// request for any dashboard route is guarded as before.
+		if _, pattern := mux.Handler(r); own[pattern] {
+			setSecurityHeaders(w.Header())
+			// Nothing here is a page: allow no content at all.
+			w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			mux.ServeHTTP(w, r)
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	})
 }
 
 // Handler is the server's whole HTTP handler. The websocket endpoint only
@@ -212,12 +260,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		// Links in the feed lead to the internet: send them no dashboard URL.
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		setSecurityHeaders(h)
 		if !s.hostAllowed(r.Host) {
 			// A page that rebinds its own DNS name to 127.0.0.1 reaches us
 			// with its name as Host; without auth, that must get nothing.
@@ -233,6 +276,17 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// setSecurityHeaders sets the headers every response carries, whatever
+// handler answers it.
+func setSecurityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	// Links in the feed lead to the internet: send them no dashboard URL.
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 }
 
 // hostAllowed accepts loopback hosts and the configured public ones, with

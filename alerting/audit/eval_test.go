@@ -1,0 +1,32 @@
+package audit
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestLabeledSet measures the audit and PII detection on the labeled set
+// and fails below the PII targets. Run with -v to see the figures and every
+// disagreement.
+func TestLabeledSet(t *testing.T) {
+	f, err := os.Open("testdata/replies.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := EvalLabeledSet(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + res.Format())
+	if testing.Verbose() {
+		t.Log("disagreements:\n  " + strings.Join(res.Misses, "\n  "))
+	}
+	if res.Replies < 150 {
+		t.Errorf("labeled set has %d replies, want at least 150", res.Replies)
+	}
+	if err := res.MeetsTargets(); err != nil {
+		t.Error(err)
+	}
+}

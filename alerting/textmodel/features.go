@@ -1,0 +1,431 @@
+package textmodel
+
+import "math"
+
+// Dense features: counts and sums the rules compute from the seed lists and
+// the lexicons, the same for every language. Counts enter as log(1+n) so
+// that one more "!" matters less the more there are.
+const (
+	dLexPos      = iota // English-lexicon positive valence, after negation and intensifiers
+	dLexNeg             // English-lexicon negative valence (as a magnitude)
+	dEmoPos             // emoji and emoticon positive valence
+	dEmoNeg             // emoji and emoticon negative valence
+	dExcl               // '!'
+	dQuest              // '?'
+	dShout              // words in capitals
+	dElong              // stretched words: "parahhh"
+	dHandleStart        // the post starts by addressing someone
+	dCSHandle           // it addresses a customer-service account
+	dHandles            // handles
+	dURL                // links
+	dHashtags           // hashtags
+	dNegs               // negators
+	dProblem            // problem words: "rusak", "broken"
+	dRequest            // requests: "tolong", "please"
+	dAgain              // recurrence: "lagi", "still"
+	dDomain             // what is bought: "paket", "order"
+	dDuration           // a waited duration: "3 hari", "two weeks", "seminggu"
+	dQWord              // question words: "kenapa", "why"
+	dAddress            // the agent addressed: "min", "kak"
+	dYou                // second person: "you", "kalian"
+	dAccuse             // accusations: "penipu", "scam"
+	dThreat             // threats: "ylki", "lawyer"
+	dFollowUp           // chasing an answer
+	dPrivate            // a private channel
+	dSarcasm            // praise before a problem
+	dWords              // length in words
+	nDense
+)
+
+// DenseNames names the dense features (data/heads.tsv).
+var DenseNames = [nDense]string{"lex_pos", "lex_neg", "emo_pos", "emo_neg", "exclaim", "question", "shout", "elongated",
+	"handle_start", "cs_handle", "handles", "url", "hashtags", "negators", "problem", "request", "again", "domain",
+	"duration", "question_word", "address", "you", "accuse", "threat", "follow_up", "private", "sarcasm", "words"}
+
+// Generic features: the sentiment and anger of the text, read by its own
+// language's heads, then the language-neutral dense features (the English
+// lexicon sums are left out: they are near zero on Indonesian text, and a
+// head fitted on English would read that as "no opinion").
+const (
+	gNegP    = iota // P(negative)
+	gPosP           // P(positive)
+	gAngerP         // P(anger)
+	gDense0         // dense features from dEmoPos on
+	nGen     = gDense0 + nDense - dEmoPos
+	genDense = dEmoPos
+)
+
+// GenNames names the generic features.
+var GenNames = func() [nGen]string {
+	var n [nGen]string
+	n[gNegP], n[gPosP], n[gAngerP] = "neg_p", "pos_p", "anger_p"
+	for d := genDense; d < nDense; d++ {
+		n[gDense0+d-genDense] = DenseNames[d]
+	}
+	return n
+}()
+
+// scratch holds everything one Analyze call needs; the Model pools them so
+// that a call allocates only its result.
+type scratch struct {
+	norm  []byte
+	toks  []tok
+	feats []uint64 // feature keys: words, negated words, pairs
+	names []string // feature texts, only when wantNames (train command)
+
+	wantNames bool
+
+	// Counted by the tokenizer.
+	urls, hashtags, handles int
+	handleStart, csHandle   bool
+	words                   int
+	latin, nonLatin         int
+	foreignWords            int
+
+	// Counted by scan.
+	en, id, ot          float64 // language evidence
+	lexPos, lexNeg      float64
+	emoPos, emoNeg      float64
+	excl, quest, shouts int
+	elong               int
+	dense               [nDense]float64
+	threats             uint32 // bit i: Model.threat[i]
+	followUp, private   bool
+	sarc                int // token index of sarcastic praise, -1
+	negated             [3][2]int32
+	nNegated            int
+	addrQuest           bool
+}
+
+func newScratch() *scratch {
+	return &scratch{norm: make([]byte, 0, 512), toks: make([]tok, 0, 128), feats: make([]uint64, 0, 256)}
+}
+
+func (z *scratch) reset() {
+	*z = scratch{norm: z.norm[:0], toks: z.toks[:0], feats: z.feats[:0], names: z.names[:0], wantNames: z.wantNames, sarc: -1}
+}
+
+// text returns the canonical text of a token (aliasing the buffer or the
+// entry's name: for comparison and evidence only).
+func (z *scratch) text(m *Model, t *tok) string {
+	switch {
+	case t.kind == kNum:
+		return "#"
+	case t.s < 0 && t.e >= 0:
+		return m.ents[t.e].name
+	case t.s >= 0:
+		return string(z.norm[t.s:t.t])
+	}
+	return ""
+}
+
+func (z *scratch) emit(m *Model, h uint64, t *tok, neg bool) {
+	z.feats = append(z.feats, h)
+	if z.wantNames {
+		n := z.text(m, t)
+		if neg {
+			n = "!" + n
+		}
+		z.names = append(z.names, n)
+	}
+}
+
+func (z *scratch) emitPair(m *Model, a, b *tok) {
+	z.feats = append(z.feats, pairHash(a.h, b.h))
+	if z.wantNames {
+		z.names = append(z.names, z.text(m, a)+" "+z.text(m, b))
+	}
+}
+
+// scan reads the tokens once: negation scope, intensifiers, contrast,
+// valence, cue counts, phrases, language evidence, and the feature keys.
+func (z *scratch) scan(m *Model) {
+	toks := z.toks
+	z.sarc = z.findSarcasm(m)
+	var (
+		negScope bool    // a negator waits for its word
+		negAt    int32   // where that negator was
+		boost    int     // tokens an intensifier still reaches
+		damp     bool    // a dampener waits for its word
+		butF     = 1.0   // after "but"/"tapi" opinions weigh more
+		prev     = -1    // previous word or number token, for pairs
+		lastVal  float64 // the valence contribution of the previous word, for "enak banget"
+		lastNum  bool    // the previous token was a number or number word
+		problem  int
+	)
+	for i := range toks {
+		t := &toks[i]
+		switch t.kind {
+		case kBreak, kExcl, kQuest:
+			if t.kind == kExcl {
+				z.excl += int(t.n)
+			}
+			if t.kind == kQuest {
+				z.quest += int(t.n)
+				// "min??": the agent called and asked twice.
+				if t.n >= 2 && prev >= 0 && prev == i-1 && toks[prev].e >= 0 && m.ents[toks[prev].e].roles&rAddress != 0 {
+					z.addrQuest = true
+				}
+			}
+			negScope, boost, damp, prev, lastVal, lastNum = false, 0, false, -1, 0, false
+			continue
+		case kEmoji:
+			z.emit(m, t.h, t, false)
+			if t.e >= 0 {
+				if v := float64(m.ents[t.e].val); v > 0 {
+					z.emoPos += v
+				} else {
+					z.emoNeg -= v
+				}
+			}
+			continue
+		case kNum:
+			z.emit(m, t.h, t, false)
+			if prev >= 0 {
+				z.emitPair(m, &toks[prev], t)
+			}
+			prev, lastNum, lastVal = i, true, 0
+			continue
+		}
+
+		// A word.
+		var e *entry
+		var r role
+		if t.e >= 0 {
+			e = &m.ents[t.e]
+			r = e.roles
+			if e.lang > 0 {
+				z.id += float64(e.lang)
+			} else {
+				z.en -= float64(e.lang)
+			}
+			z.ot += float64(e.other)
+		}
+		if t.fl&tfShout != 0 {
+			z.shouts++
+		}
+		if t.fl&tfElong != 0 {
+			z.elong++
+		}
+		neg := false
+		switch {
+		case r&rNeg != 0:
+			z.dense[dNegs]++
+			negScope, negAt = true, int32(i)
+		case negScope && r&(rSkip|rInt) == 0:
+			neg, negScope = true, false
+			if z.nNegated < len(z.negated) {
+				z.negated[z.nNegated] = [2]int32{negAt, int32(i)}
+				z.nNegated++
+			}
+		}
+		if int(i) == z.sarc {
+			neg = true
+		}
+		if neg {
+			t.fl |= tfNeg
+			z.emit(m, negHash(t.h), t, true)
+		} else {
+			z.emit(m, t.h, t, false)
+		}
+		if prev >= 0 {
+			z.emitPair(m, &toks[prev], t)
+		}
+		prev = i
+		if e == nil {
+			lastVal, lastNum, boost, damp = 0, false, max(boost-1, 0), false
+			continue
+		}
+
+		// Valence, VADER-style: intensifiers scale it, negation flips and
+		// damps it (-0.74), capitals and contrast weigh it up.
+		v := float64(e.val)
+		if v != 0 {
+			if boost > 0 {
+				v *= 1.3
+			}
+			if damp {
+				v *= 0.7
+			}
+			if t.fl&tfShout != 0 {
+				v *= 1.2
+			}
+			if neg {
+				v *= -0.74
+			}
+			v *= butF
+			if v > 0 {
+				z.lexPos += v
+			} else {
+				z.lexNeg -= v
+			}
+			lastVal = v
+		} else if r&rInt != 0 && lastVal != 0 {
+			// A following intensifier ("enak banget", "parah bgt").
+			if lastVal > 0 {
+				z.lexPos += 0.3 * lastVal
+			} else {
+				z.lexNeg -= 0.3 * lastVal
+			}
+			lastVal = 0
+		} else {
+			lastVal = 0
+		}
+		boost = max(boost-1, 0)
+		if r&rInt != 0 {
+			boost = 2
+		}
+		damp = r&rDamp != 0
+		if r&rBut != 0 {
+			z.lexPos *= 0.5
+			z.lexNeg *= 0.5
+			butF = 1.5
+		}
+
+		// Cues. A negated problem is no problem ("no issues", "tidak ada
+		// masalah").
+		if r&rProblem != 0 && !neg {
+			problem++
+		}
+		if r&rRequest != 0 {
+			z.dense[dRequest]++
+		}
+		if r&rAgain != 0 && !neg {
+			z.dense[dAgain]++
+		}
+		if r&rDomain != 0 {
+			z.dense[dDomain]++
+		}
+		if r&rTimeUnit != 0 && lastNum || r&rDuration != 0 {
+			z.dense[dDuration] = 1
+		}
+		lastNum = r&rNumWord != 0
+		if r&rQWord != 0 {
+			z.dense[dQWord]++
+		}
+		if r&rAddress != 0 {
+			z.dense[dAddress]++
+		}
+		if r&rYou != 0 {
+			z.dense[dYou]++
+		}
+		if r&rAccuse != 0 && !neg {
+			z.dense[dAccuse]++
+		}
+		for _, pi := range e.phr {
+			p := &m.phr[pi]
+			if !m.matchAt(p, toks, i) {
+				continue
+			}
+			switch p.cat {
+			case catThreat:
+				z.threats |= 1 << uint(p.threat)
+			case catFollowUp:
+				z.followUp = true
+			case catPrivate:
+				z.private = true
+			}
+		}
+	}
+	z.dense[dProblem] = float64(problem)
+	// A very short question to the agent is a nudge: "min?", "halo kak?".
+	if z.addrQuest || (z.words <= 3 && z.dense[dAddress] > 0 && z.quest > 0 && problem == 0) {
+		z.followUp = true
+	}
+
+	d := &z.dense
+	d[dLexPos] = math.Log1p(z.lexPos)
+	d[dLexNeg] = math.Log1p(z.lexNeg)
+	d[dEmoPos] = math.Log1p(z.emoPos)
+	d[dEmoNeg] = math.Log1p(z.emoNeg)
+	d[dExcl] = math.Log1p(float64(z.excl))
+	d[dQuest] = math.Log1p(float64(z.quest))
+	d[dShout] = math.Log1p(float64(z.shouts))
+	d[dElong] = math.Log1p(float64(z.elong))
+	d[dHandleStart] = b2f(z.handleStart)
+	d[dCSHandle] = b2f(z.csHandle)
+	d[dHandles] = math.Log1p(float64(z.handles))
+	d[dURL] = b2f(z.urls > 0)
+	d[dHashtags] = math.Log1p(float64(z.hashtags))
+	for _, k := range [...]int{dNegs, dProblem, dRequest, dAgain, dDomain, dQWord, dAddress, dYou, dAccuse} {
+		d[k] = math.Log1p(d[k])
+	}
+	d[dThreat] = b2f(z.threats != 0)
+	d[dFollowUp] = b2f(z.followUp)
+	d[dPrivate] = b2f(z.private)
+	d[dSarcasm] = b2f(z.sarc >= 0)
+	d[dWords] = math.Log1p(float64(z.words)) / 3
+}
+
+// findSarcasm finds praise that a problem turns sour: a praise word among
+// the first two words, closed by punctuation or an emoji, then a problem
+// that recurs or hurts ("mantap, paket hilang lagi", "Great, another
+// delay"). It returns the praise token's index, or -1.
+func (z *scratch) findSarcasm(m *Model) int {
+	cand, words := -1, 0
+	var problem, sour bool
+	for i := range z.toks {
+		t := &z.toks[i]
+		if t.kind != kWord {
+			continue
+		}
+		words++
+		if t.e < 0 {
+			continue
+		}
+		e := &m.ents[t.e]
+		if cand < 0 && words <= 2 && e.roles&rPraise != 0 && i+1 < len(z.toks) {
+			if k := z.toks[i+1].kind; k == kBreak || k == kExcl || k == kEmoji {
+				cand = i
+				continue
+			}
+		}
+		if cand >= 0 {
+			problem = problem || e.roles&rProblem != 0
+			sour = sour || e.roles&rAgain != 0 || e.val < -0.5
+		}
+	}
+	if cand >= 0 && problem && sour {
+		return cand
+	}
+	return -1
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// language decides the text's language from the evidence scan gathered
+// and the platform's hint. It returns the language and the share of
+// Indonesian evidence among English and Indonesian (for code-mixing).
+func (z *scratch) language(hint string) (Lang, float64) {
+	if z.nonLatin > z.latin {
+		return LangOther, 0 // Japanese, Thai, Arabic, Cyrillic...
+	}
+	en, id, ot := z.en, z.id, z.ot+float64(z.foreignWords)
+	switch hint {
+	case "en":
+		en += 0.5
+	case "id", "in", "ms":
+		id += 0.5
+	case "":
+	default:
+		if len(hint) >= 2 {
+			ot += 0.5 // the platform says it is another language
+		}
+	}
+	if ot >= 1 && ot > en+id {
+		return LangOther, 0
+	}
+	if en+id < 0.5 {
+		return LangOther, 0 // nothing we can read: "asdf", or emoji only without a hint
+	}
+	share := id / (en + id)
+	if id > en {
+		return LangID, share
+	}
+	return LangEN, share
+}

@@ -1,0 +1,250 @@
+// Package textmodel is Pantau's bilingual (English and Indonesian) text
+// model: it reads a mention and says which language it is in, how likely it
+// is a complaint about a company, how severe, its sentiment and arousal, and
+// which attention-drawing signals it carries (threats, follow-ups, a move to
+// a private channel), with the reasons in plain language.
+//
+// Every number the model uses is generated from the labeled data in
+// shared/data by `go run ./alerting/textmodel/train` into data/*.tsv, which
+// are embedded; the hand-written parts are the seed lists in seeds.go and
+// the rules in this package. docs/scorer.md explains the design.
+package textmodel
+
+import (
+	"math"
+	"strconv"
+)
+
+// Lang is a detected language.
+type Lang string
+
+// Languages.
+const (
+	LangEN    Lang = "en"
+	LangID    Lang = "id"
+	LangOther Lang = "other"
+)
+
+// Analysis is what the model reads in one text.
+type Analysis struct {
+	Lang      Lang
+	Scored    bool     // false for languages the model does not know: numbers zero, never mis-scored
+	Complaint float64  // probability 0..1 that it is a complaint (about a company/product/service)
+	Severity  int      // 0 not a complaint; 1 no explicit reproach, 2 disapproval, 3 accusation, 4 blame
+	Sentiment float64  // -1..1
+	Arousal   float64  // 0..1 high-arousal language (anger, shouting, !!!, 😡)
+	Threats   []string // attention-drawing threats found: "lawyer", "police", "YLKI", "viral", ...
+	FollowUp  bool     // a follow-up chasing an answer: "still no answer", "min??"
+	Private   bool     // moves to a private channel: "DM us", "cek DM ya kak"
+	Evidence  []string // plain-language reasons
+}
+
+// ComplaintThreshold is the decision point of Complaint: the model's bias
+// is shifted at load so that the threshold chosen by cross-validation in
+// the train command sits here.
+const ComplaintThreshold = 0.5
+
+// Analyze reads text. langHint is the platform's language tag ("en", "id",
+// "in", "" for none); it tips a close call, it does not decide. Analyze is
+// safe for concurrent use.
+func (m *Model) Analyze(text string, langHint string) Analysis {
+	z := m.pool.Get().(*scratch)
+	defer m.pool.Put(z)
+	z.reset()
+	z.tokenize(m, text)
+	z.scan(m)
+	lang, share := z.language(normHint(langHint))
+	a := Analysis{Lang: lang}
+	if lang == LangOther {
+		return a
+	}
+	a.Scored = true
+	var o outputs
+	m.infer(z, lang, share, &o)
+	a.Complaint = o.complaint
+	a.Severity = o.severity
+	a.Sentiment = o.sentiment
+	a.Arousal = o.arousal
+	if z.threats != 0 {
+		a.Threats = make([]string, 0, 2)
+		for i, name := range m.threat {
+			if z.threats&(1<<uint(i)) != 0 {
+				a.Threats = append(a.Threats, name)
+			}
+		}
+	}
+	a.FollowUp = z.followUp
+	a.Private = z.private
+	a.Evidence = m.evidence(z, &o, lang, share)
+	return a
+}
+
+// outputs are the numbers infer computes, with what the reasons need.
+type outputs struct {
+	logits    [nSlots]float64
+	idW       float64 // weight of the Indonesian heads (code-mixing)
+	sent      [3]float64
+	anger     float64
+	complaint float64
+	severity  int
+	sentiment float64
+	arousal   float64
+}
+
+// infer runs every head. Code-mixed text is read by both languages' heads,
+// weighted by the share of each language's evidence: a mostly Indonesian
+// post with a few English words is read by the Indonesian heads, whose
+// training data had code-mixing too, plus the English lexicon features.
+func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
+	lg := &o.logits
+	for _, h := range z.feats {
+		i := m.tab.get(h)
+		if i < 0 {
+			continue
+		}
+		if w := m.ents[i].w; w >= 0 {
+			ws := m.w[w : w+nSlots : w+nSlots]
+			for k := range lg {
+				lg[k] += float64(ws[k])
+			}
+		}
+	}
+	for k := range lg {
+		s := float64(m.bias[k])
+		for d, x := range z.dense {
+			if x != 0 {
+				s += float64(m.dense[k][d]) * x
+			}
+		}
+		lg[k] += s
+	}
+	// Mixing weight: pure above 70% evidence for one language.
+	o.idW = math.Min(1, math.Max(0, (share-0.3)/0.4))
+	if lang == LangID && share >= 0.5 {
+		o.idW = math.Max(o.idW, 0.5)
+	}
+	if lang == LangEN && share < 0.5 {
+		o.idW = math.Min(o.idW, 0.5)
+	}
+	idS := softmax3(lg[slotIDNeg], lg[slotIDNeu], lg[slotIDPos])
+	enS := softmax3(lg[slotENNeg], lg[slotENNeu], lg[slotENPos])
+	w := o.idW
+	for k := range o.sent {
+		o.sent[k] = w*idS[k] + (1-w)*enS[k]
+	}
+	o.anger = w*sigmoid(lg[slotIDAnger]) + (1-w)*sigmoid(lg[slotENAnger])
+	o.sentiment = o.sent[2] - o.sent[0]
+
+	// Complaint: the English head reads the words; the generic head reads
+	// the sentiment and the cues and serves Indonesian.
+	var g [nGen]float64
+	GenericFeatures(o.sent[0], o.sent[2], o.anger, z.dense[:], g[:])
+	var gl [nGenHeads]float64
+	for h := range gl {
+		s := float64(m.gbias[h])
+		for k, x := range g {
+			s += float64(m.gen[h][k]) * x
+		}
+		gl[h] = s
+	}
+	pEN := sigmoid(lg[slotENCompl] - logit(m.enComplThr))
+	pGen := sigmoid(gl[genCompl] - logit(m.genComplThr))
+	o.complaint = w*pGen + (1-w)*pEN
+	if o.complaint >= ComplaintThreshold {
+		enSev := softmax4(lg[slotENSev1], lg[slotENSev2], lg[slotENSev3], lg[slotENSev4])
+		gSev := softmax4(gl[genSev1], gl[genSev2], gl[genSev3], gl[genSev4])
+		best, bp := 0, -1.0
+		for k := range 4 {
+			if p := w*gSev[k] + (1-w)*enSev[k]; p > bp {
+				best, bp = k, p
+			}
+		}
+		o.severity = best + 1
+	}
+
+	// Arousal: independent signs of a raised voice, combined as a noisy
+	// OR so that each can only add and the total stays below 1. The
+	// weights are set by hand (no data labels arousal); anger carries most.
+	ar := 0.0
+	add := func(c float64) { ar = 1 - (1-ar)*(1-c) }
+	add(0.8 * o.anger)
+	if z.shouts >= 2 || z.shouts == 1 && z.words <= 4 {
+		add(0.35)
+	}
+	add(math.Min(0.3, 0.1*float64(max(z.excl-1, 0))))
+	if z.elong > 0 {
+		add(0.1)
+	}
+	add(math.Min(0.3, 0.1*z.emoNeg))
+	if z.threats != 0 {
+		add(0.2)
+	}
+	o.arousal = ar
+}
+
+// GenericFeatures fills g (len nGen) with the generic heads' inputs. The
+// train command calls it too, so both sides compute the same thing.
+func GenericFeatures(negP, posP, angerP float64, dense []float64, g []float64) {
+	g[gNegP], g[gPosP], g[gAngerP] = negP, posP, angerP
+	copy(g[gDense0:], dense[genDense:])
+}
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+func logit(p float64) float64 {
+	p = math.Min(math.Max(p, 1e-6), 1-1e-6)
+	return math.Log(p / (1 - p))
+}
+
+func softmax3(a, b, c float64) [3]float64 {
+	mx := math.Max(a, math.Max(b, c))
+	ea, eb, ec := math.Exp(a-mx), math.Exp(b-mx), math.Exp(c-mx)
+	s := ea + eb + ec
+	return [3]float64{ea / s, eb / s, ec / s}
+}
+
+func softmax4(a, b, c, d float64) [4]float64 {
+	mx := math.Max(math.Max(a, b), math.Max(c, d))
+	e := [4]float64{math.Exp(a - mx), math.Exp(b - mx), math.Exp(c - mx), math.Exp(d - mx)}
+	s := e[0] + e[1] + e[2] + e[3]
+	return [4]float64{e[0] / s, e[1] / s, e[2] / s, e[3] / s}
+}
+
+func normHint(h string) string {
+	if len(h) > 2 && (h[2] == '-' || h[2] == '_') {
+		h = h[:2] // "en-US", "id_ID"
+	}
+	switch h {
+	case "en", "EN", "En":
+		return "en"
+	case "id", "ID", "in", "IN", "ms", "MS":
+		return "id"
+	case "", "und", "unknown":
+		return ""
+	}
+	return h
+}
+
+// Extracted is the train command's view of a text: the features exactly
+// as Analyze computes them, with their readable names.
+type Extracted struct {
+	Lang     Lang
+	IDShare  float64
+	Features []string  // words, "!negated" words and "word pairs", in text order
+	Dense    []float64 // by DenseNames
+}
+
+// Extract tokenizes text and returns its features. It allocates freely:
+// it is for the train command and tests, not the hot path.
+func (m *Model) Extract(text, langHint string) Extracted {
+	z := newScratch()
+	z.wantNames = true
+	z.reset()
+	z.tokenize(m, text)
+	z.scan(m)
+	lang, share := z.language(normHint(langHint))
+	return Extracted{Lang: lang, IDShare: share, Features: append([]string(nil), z.names...), Dense: append([]float64(nil), z.dense[:]...)}
+}
+
+// fmtPct formats p in 0..1 as a percentage for reasons.
+func fmtPct(p float64) string { return strconv.Itoa(int(math.Round(p*100))) + "%" }
