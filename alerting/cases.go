@@ -54,10 +54,17 @@ const (
 	// two people describing their own problems stay below it.
 	caseSimilarity = 0.5
 	// caseWindow and caseLimit bound the index: grievances are grouped
-	// while they are recent, and memory stays flat (about 300 bytes an
-	// entry).
-	caseWindow = 72 * time.Hour
-	caseLimit  = 20000
+	// while they are recent, and memory stays flat (about 400 bytes an
+	// entry, 20 MB at the limit). The window matches the daemon's sweep
+	// window (7 days): a swept mention whose case had been forgotten would
+	// lose its Case and its spread.
+	caseWindow = 7 * 24 * time.Hour
+	caseLimit  = 50000
+	// caseBucketCap keeps the newest entries of one LSH bucket. A viral
+	// complaint reposted thousands of times fills its buckets with
+	// near-copies; the newest few find the case just as well, and each
+	// placement stays cheap instead of growing with the case.
+	caseBucketCap = 32
 )
 
 // caseSeeds are the MinHash permutations: fixed, so signatures are the same
@@ -180,7 +187,7 @@ func (x *caseIndex) place(m *store.Mention, thread []store.Mention, now time.Tim
 	if caseKey == "" {
 		caseKey = m.Key
 	}
-	x.add(m, caseKey, sig, ids)
+	x.add(m, caseKey, sig, ids, now)
 	return x.groupInfo(caseKey)
 }
 
@@ -205,7 +212,7 @@ func (x *caseIndex) restore(m *store.Mention, now time.Time) {
 	defer x.mu.Unlock()
 	if x.byKey[m.Key] == nil {
 		x.evict(now)
-		x.add(m, m.Score.Case, sig, ids)
+		x.add(m, m.Score.Case, sig, ids, now)
 	}
 }
 
@@ -248,6 +255,9 @@ func (x *caseIndex) match(sig []uint32, ids []uint64, brand, key string) *caseEn
 				continue
 			}
 			e.stamp = x.stamp
+			if best != nil && e.caseKey == best.caseKey {
+				continue // that case is already a match; only another case could win
+			}
 			if len(ids) > 0 && len(e.ids) > 0 && !sharesAny(ids, e.ids) {
 				continue // two customers' own order numbers
 			}
@@ -259,20 +269,31 @@ func (x *caseIndex) match(sig []uint32, ids []uint64, brand, key string) *caseEn
 			}
 			if eq > bestEq || (eq == bestEq && best == nil) {
 				best, bestEq = e, eq
+				if eq == caseHashes {
+					return best // a copy: nothing can match better
+				}
 			}
 		}
 	}
 	return best
 }
 
-func (x *caseIndex) add(m *store.Mention, caseKey string, sig []uint32, ids []uint64) {
-	e := &caseEntry{key: m.Key, caseKey: caseKey, brand: m.Brand, source: m.Source, kind: m.Kind, author: m.Author.Handle, at: m.SeenAt, sig: sig, ids: ids}
+func (x *caseIndex) add(m *store.Mention, caseKey string, sig []uint32, ids []uint64, now time.Time) {
+	at := m.SeenAt
+	if at.IsZero() {
+		at = now // not stored yet: it is seen now
+	}
+	e := &caseEntry{key: m.Key, caseKey: caseKey, brand: m.Brand, source: m.Source, kind: m.Kind, author: m.Author.Handle, at: at, sig: sig, ids: ids}
 	x.byKey[e.key] = e
 	x.queue = append(x.queue, e)
 	if sig != nil {
 		for b := range caseBands {
 			k := bandKey(sig, b)
-			x.bands[k] = append(x.bands[k], e)
+			list := x.bands[k]
+			if len(list) >= caseBucketCap {
+				list = append(list[:0], list[1:]...) // remove() skips entries no longer listed
+			}
+			x.bands[k] = append(list, e)
 		}
 	}
 	g := x.cases[caseKey]

@@ -187,3 +187,24 @@ func BenchmarkCasePlace(b *testing.B) {
 		n++
 	}
 }
+
+// TestCasesReplyCycle: hostile data can make replies loop; the walk up the
+// thread ends and the mention is placed on its own merits.
+func TestCasesReplyCycle(t *testing.T) {
+	x := newCaseIndex(caseWindow, caseLimit)
+	a := scored("mastodon", "m", "a", "budi", "min??", false, t0)
+	b := scored("mastodon", "m", "b", "budi", "lol", false, t0)
+	a.ReplyTo, b.ReplyTo = b.Key, a.Key
+	m := scored("mastodon", "m", "c", "budi", budiText, true, t0)
+	m.ReplyTo = a.Key
+	done := make(chan CaseInfo)
+	go func() { done <- x.place(&m, []store.Mention{a, b, m}, t0) }()
+	select {
+	case ci := <-done:
+		if ci.Key != m.Key || ci.Size != 1 {
+			t.Errorf("placed as %+v", ci)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the walk up a reply cycle did not end")
+	}
+}

@@ -146,10 +146,8 @@ func (s *ComposedScorer) Score(in Input) store.Score {
 		severity = 1 // a complaint from the rating alone: no explicit reproach
 	}
 	sc.Complaint, sc.Severity, sc.Sentiment = round3(complaint), severity, round3(sentiment)
+	// The analyzer's evidence names the words, threats among them.
 	reasons = append(reasons, a.Evidence...)
-	if len(a.Threats) > 0 {
-		reasons = appendNew(reasons, quoteList("threat", a.Threats))
-	}
 
 	if m.ByBrand {
 		sc.Virality, reasons = viralityOf(m, &a, in.Samples, CaseInfo{}, false, reasons)
@@ -166,7 +164,7 @@ func (s *ComposedScorer) Score(in Input) store.Score {
 	}
 	sc.Virality, reasons = viralityOf(m, &a, in.Samples, in.Case, c.answered && c.private, reasons)
 	if in.Case.Size >= 2 {
-		reasons = append(reasons, "grouped with "+strconv.Itoa(in.Case.Size-1)+" similar post"+plural(in.Case.Size-1))
+		reasons = append(reasons, "grouped with "+strconv.Itoa(in.Case.Size-1)+" related post"+plural(in.Case.Size-1))
 	}
 
 	// The reply state: what people did first, then what the text needs.
@@ -236,13 +234,13 @@ func (s *ComposedScorer) settledState(m *store.Mention, c *conversation, reasons
 		if who == "" {
 			who = "an agent"
 		}
-		what := map[store.ReplyState]string{
-			store.ReplyPrivate:   "moved to a private channel",
-			store.ReplyResolved:  "marked resolved",
-			store.ReplyNotNeeded: "marked as needing no reply",
-			store.ReplyAnswered:  "marked answered",
-		}[m.Handling]
-		if what == "" {
+		var what string
+		switch m.Handling {
+		case store.ReplyPrivate:
+			what = "moved to a private channel"
+		case store.ReplyNotNeeded:
+			what = "marked as needing no reply"
+		default:
 			what = "marked " + string(m.Handling)
 		}
 		return m.Handling, append(reasons, what+" by "+who)
@@ -301,14 +299,4 @@ func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 func logit(p float64) float64 {
 	p = min(max(p, 1e-6), 1-1e-6)
 	return math.Log(p / (1 - p))
-}
-
-// appendNew appends r unless an analyzer's evidence already said it.
-func appendNew(reasons []string, r string) []string {
-	for _, x := range reasons {
-		if x == r {
-			return reasons
-		}
-	}
-	return append(reasons, r)
 }

@@ -71,26 +71,6 @@ func fmtDur(d time.Duration) string {
 	return b.String()
 }
 
-// quoteList renders "label: 'a', 'b'" with at most six items.
-func quoteList(label string, items []string) string {
-	var b strings.Builder
-	b.WriteString(label)
-	b.WriteString(": ")
-	for i, it := range items {
-		if i == 6 {
-			b.WriteString(", …")
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('\'')
-		b.WriteString(excerpt(it, 60))
-		b.WriteByte('\'')
-	}
-	return b.String()
-}
-
 // excerpt returns the first n characters of s on one line, without control
 // or bidi-override characters: it is shown to staff, in alerts and
 // notifications, and must not be able to reorder or hide text.

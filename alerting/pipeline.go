@@ -211,11 +211,12 @@ func (p *Pipeline) afterIngest(res *store.IngestResult, now time.Time) error {
 	for i := range res.New {
 		if f := fresh[res.New[i].Key]; f != nil {
 			res.New[i] = *f // as stored now, with its latest score
+			delete(fresh, f.Key)
 		}
 		check = append(check, &res.New[i])
 	}
 	for _, m := range ms {
-		if !slices.ContainsFunc(res.New, func(n store.Mention) bool { return n.Key == m.Key }) {
+		if fresh[m.Key] != nil { // touched, but not new in this batch
 			check = append(check, m)
 		}
 	}
@@ -252,7 +253,7 @@ func (p *Pipeline) rescore(ms []*store.Mention, now time.Time, tc *threadCache) 
 		if old == nil || scoreChanged(old, &sc) {
 			changed[m.Key] = sc
 		}
-		if closedByPeople(&sc) && (old == nil || old.ReplyState != sc.ReplyState) {
+		if closedByPeople(m, &sc) && (old == nil || old.ReplyState != sc.ReplyState) {
 			closed[m.Key] = closeReason(m, thread)
 		}
 		m.Score = &sc
@@ -260,14 +261,17 @@ func (p *Pipeline) rescore(ms []*store.Mention, now time.Time, tc *threadCache) 
 	return closed, p.st.SaveScores(changed)
 }
 
-// closedByPeople is true for a reply state that a person set: the brand
-// answered, or an agent handled the mention.
-func closedByPeople(sc *store.Score) bool {
-	switch sc.ReplyState {
-	case store.ReplyAnswered, store.ReplyPrivate, store.ReplyResolved:
+// closedByPeople is true when people closed the mention: the brand
+// answered, or an agent handled it (the scorer's own "no reply needed"
+// does not close anything).
+func closedByPeople(m *store.Mention, sc *store.Score) bool {
+	switch {
+	case m.Handling != "":
 		return true
+	case sc == nil:
+		return false
 	}
-	return false
+	return sc.ReplyState == store.ReplyAnswered || sc.ReplyState == store.ReplyPrivate || sc.ReplyState == store.ReplyResolved
 }
 
 // closeReason says who closed a mention, for its alerts.
@@ -534,7 +538,7 @@ func (p *Pipeline) raise(r RuleConfig, m *store.Mention, v float64, now time.Tim
 		_, err := p.st.PutAlert(a)
 		return err
 	}
-	if m.AnsweredAt != nil || m.Handling != "" || closedByPeople(m.Score) {
+	if m.AnsweredAt != nil || closedByPeople(m, m.Score) {
 		// The brand has answered or an agent has handled it; an alert now
 		// would have nothing left to ask of anyone, and nothing would come
 		// to resolve it.

@@ -517,3 +517,164 @@ func TestExcerpt(t *testing.T) {
 		})
 	}
 }
+
+func (f *fixture) mention(t *testing.T, key string) store.Mention {
+	t.Helper()
+	m, ok, err := f.st.Mention(key)
+	if err != nil || !ok || m.Score == nil {
+		t.Fatalf("mention %s: found %v, %v, score %v", key, ok, err, m.Score)
+	}
+	return m
+}
+
+func (f *fixture) ingestFrom(t *testing.T, source, kind string, ms ...store.Mention) store.IngestResult {
+	t.Helper()
+	res, err := f.p.Ingest(context.Background(), store.Batch{Source: source, Kind: kind, At: f.clock.Now(), Mentions: ms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestPipelineFollowUpEscalatesTheFirstPost(t *testing.T) {
+	escalated := RuleConfig{Name: "escalated", Metric: MetricEscalated, Min: 1}
+	f := newFixture(t, complaintRule, escalated)
+	root := complaintMention("1")
+	key := store.MentionKey("mastodon", "1")
+	f.ingest(t, root)
+
+	// Half an hour later the author nudges in the thread.
+	f.clock.Advance(30 * time.Minute)
+	fu := store.Mention{NativeID: "2", Brand: "acme", Author: store.Author{Handle: "budi"}, Text: "min?? kok gak dibales sih",
+		CreatedAt: f.clock.Now(), ReplyTo: key}
+	f.ingest(t, fu)
+	m := f.mention(t, key)
+	// The follow-up is in the thread and by the same author: it joins the
+	// first post's case.
+	if !m.Score.Escalated || !hasReason(m.Score.Reasons, "escalated: @budi followed up unanswered") || m.Score.Case != key {
+		t.Fatalf("root after the follow-up: %+v", m.Score)
+	}
+	a, ok := f.alert(t, store.AlertID("escalated", key))
+	if !ok || a.State != store.AlertOpen {
+		t.Fatalf("escalation alert: %+v %v", a, ok)
+	}
+	follow := f.mention(t, store.MentionKey("mastodon", "2"))
+	if follow.Score.Priority != 0 || follow.Score.Case != key {
+		t.Errorf("the follow-up: %+v", follow.Score)
+	}
+	if _, ok := f.alert(t, store.AlertID("escalated", follow.Key)); ok {
+		t.Error("the follow-up opened its own escalation alert")
+	}
+
+	// The brand answers the follow-up, moving to DM: the whole
+	// conversation is answered and its alerts resolve.
+	f.clock.Advance(10 * time.Minute)
+	ans := brandReply("r1", follow.Key)
+	ans.CreatedAt = f.clock.Now()
+	f.ingest(t, ans)
+	m = f.mention(t, key)
+	if m.Score.ReplyState != store.ReplyPrivate || m.Score.Escalated || m.Score.Priority > 0.3 {
+		t.Errorf("root after the answer: %+v", m.Score)
+	}
+	for _, rule := range []string{"escalated", "complaints"} {
+		a, _ := f.alert(t, store.AlertID(rule, key))
+		if a.State != store.AlertResolved || a.Reasons[len(a.Reasons)-1] != "answered by @acme_support" {
+			t.Errorf("%s alert after the answer: %+v", rule, a)
+		}
+	}
+
+	// Answered posts stop ticking: a sweep hours later saves nothing.
+	last, _ := f.st.LastSeq()
+	f.clock.Advance(5 * time.Hour)
+	if err := f.p.Sweep(context.Background(), 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := f.st.LastSeq(); now != last {
+		t.Errorf("sweep of answered posts recorded %d events", now-last)
+	}
+}
+
+func TestPipelineCases(t *testing.T) {
+	f := newFixture(t, complaintRule)
+	text := "udh 3 hari paket blm nyampe, kecewa bgt min. resi KX12345 gak gerak sama sekali dari gudang"
+	first := store.MentionKey("mastodon", "1")
+	f.ingestFrom(t, "masto-id", "mastodon", store.Mention{NativeID: "1", Brand: "acme", Author: store.Author{Handle: "budi"}, Text: text, CreatedAt: t0})
+	if m := f.mention(t, first); m.Score.Case != "" {
+		t.Fatalf("a post alone has a case: %q", m.Score.Case)
+	}
+	f.ingestFrom(t, "masto-id", "mastodon", store.Mention{NativeID: "9", Brand: "acme", Author: store.Author{Handle: "sari"},
+		Text: "my parcel arrived damaged and the box was soaking wet, really disappointed", CreatedAt: t0})
+
+	// The same author cross-posts on Bluesky: one case, and the first
+	// post's spread grows at once.
+	f.clock.Advance(15 * time.Minute)
+	f.ingestFrom(t, "bsky", "bluesky", store.Mention{NativeID: "at://a", Brand: "acme", Author: store.Author{Handle: "budi.bsky.social"},
+		Text: text + " #kilat", CreatedAt: f.clock.Now()})
+	cross := f.mention(t, store.MentionKey("bluesky", "at://a"))
+	root := f.mention(t, first)
+	if cross.Score.Case != first || root.Score.Case != first || !hasReason(root.Score.Reasons, "same complaint on 2 sources") {
+		t.Errorf("cross-post %q, first %q (%q)", cross.Score.Case, root.Score.Case, root.Score.Reasons)
+	}
+	if other := f.mention(t, store.MentionKey("mastodon", "9")); other.Score.Case != "" {
+		t.Errorf("an unrelated complaint joined case %q", other.Score.Case)
+	}
+
+	// After a restart the index is rebuilt from the store: a repost on a
+	// third platform joins the same case.
+	f.reopen(t)
+	f.clock.Advance(time.Hour)
+	f.ingestFrom(t, "reddit", "reddit", store.Mention{NativeID: "t3_x", Brand: "acme", Author: store.Author{Handle: "u_budi"}, Text: text, CreatedAt: f.clock.Now()})
+	if m := f.mention(t, store.MentionKey("reddit", "t3_x")); m.Score.Case != first || !hasReason(m.Score.Reasons, "same complaint on 3 sources") {
+		t.Errorf("after the restart: %q (%q)", m.Score.Case, m.Score.Reasons)
+	}
+}
+
+func TestPipelineSetHandling(t *testing.T) {
+	f := newFixture(t, complaintRule)
+	key := store.MentionKey("mastodon", "1")
+	id := store.AlertID("complaints", key)
+	f.ingest(t, complaintMention("1"), complaintMention("2"))
+
+	// Through the pipeline the alert resolves at once.
+	f.clock.Advance(time.Minute)
+	m, err := f.p.SetHandling(key, store.ReplyResolved, "", false, "sari")
+	if err != nil || m.Handling != store.ReplyResolved || m.Score.ReplyState != store.ReplyResolved || m.Score.Priority != 0 {
+		t.Fatalf("SetHandling = %+v, %v", m.Score, err)
+	}
+	if a, _ := f.alert(t, id); a.State != store.AlertResolved || a.Reasons[len(a.Reasons)-1] != "marked resolved by sari" {
+		t.Errorf("alert: %+v", a)
+	}
+	if _, err := f.p.SetHandling("mastodon:nope", store.ReplyResolved, "", false, "sari"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown mention: %v", err)
+	}
+
+	// Handling written to the store directly (as the dashboard does
+	// today) is picked up by the next sweep.
+	key2 := store.MentionKey("mastodon", "2")
+	if _, err := f.st.SetHandling(key2, store.ReplyNotNeeded, "", false, "tono"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	if err := f.p.Sweep(context.Background(), 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	m2 := f.mention(t, key2)
+	if m2.Score.ReplyState != store.ReplyNotNeeded || m2.Score.Priority != 0 {
+		t.Errorf("after the sweep: %+v", m2.Score)
+	}
+	if a, _ := f.alert(t, store.AlertID("complaints", key2)); a.State != store.AlertResolved || a.Reasons[len(a.Reasons)-1] != "marked no reply needed by tono" {
+		t.Errorf("alert after the sweep: %+v", a)
+	}
+
+	// Clearing the handling restarts the clock; the resolved alert stays
+	// resolved.
+	if _, err := f.p.SetHandling(key, "", "", false, "sari"); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.mention(t, key); m.Score.ReplyState != store.ReplyNew || m.Score.Priority == 0 {
+		t.Errorf("after clearing: %+v", m.Score)
+	}
+	if a, _ := f.alert(t, id); a.State != store.AlertResolved {
+		t.Errorf("alert reopened: %+v", a)
+	}
+}

@@ -2,11 +2,20 @@
 // and keeps each alert's state.
 //
 // The flow: a collector's batch goes through Pipeline.Ingest, which scores
-// every mention (Scorer), stores the batch, and opens an alert for each new
-// mention that crosses a rule (RuleConfig). A brand reply resolves the
-// alerts of the mention it answers. Pipeline.Sweep re-scores recent
-// mentions as time passes, because an unanswered complaint gets more urgent
-// without any new data.
+// every mention, stores the batch, and then brings the rest up to date:
+// new complaints join their case (cases.go), posts whose thread changed
+// are re-scored (a follow-up escalates the author's first post, a brand
+// reply answers the conversation), alerts of answered posts resolve, and
+// new alerts open where a rule (RuleConfig) is crossed. Pipeline.Sweep
+// re-scores open mentions as time passes, because an unanswered complaint
+// gets more urgent without any new data.
+//
+// The scorer is a ComposedScorer (composed.go): a TextAnalyzer reads the
+// text (TextScorer, the hand-written word lists, or the trained model in
+// alerting/textmodel through TextModel), and the composed scorer adds
+// virality (virality.go), the thread (conversation.go), the unanswered
+// clock in business hours (hours.go) and the priority, configured by
+// ScoringConfig (config.go).
 package alerting
 
 import (

@@ -643,6 +643,7 @@ func (z *scratch) appendSpanReasons(reasons []string, a *analysis, complaint boo
 	add("phrases", spPhrases)
 	add("negated", spNegated)
 	add("accusation", spAccuse)
+	add("threat", spThreat)
 	add("call to others", spArousal)
 	add("positive", spPositive)
 	add("emoji", spEmoji)

@@ -381,21 +381,18 @@ func benchTexts() []string {
 	}
 }
 
-// BenchmarkTextScorer measures scoring throughput over benchTexts.
+// BenchmarkTextScorer measures the text analysis alone over benchTexts;
+// BenchmarkScorer measures the whole composed scorer.
 //
 //	go test ./alerting/ -run '^$' -bench TextScorer -benchmem
 func BenchmarkTextScorer(b *testing.B) {
 	sc := NewTextScorer()
 	texts := benchTexts()
-	in := make([]Input, len(texts))
-	for i, s := range texts {
-		in[i] = Input{Mention: store.Mention{Text: s, CreatedAt: t0, Author: store.Author{Followers: ptr[int64](5200)}}, Now: t0.Add(90 * time.Minute)}
-	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	n := 0
 	for b.Loop() {
-		sc.Score(in[n%len(in)])
+		sc.Analyze(texts[n%len(texts)], "")
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "mentions/s")

@@ -153,10 +153,9 @@ func followers(m *store.Mention, samples []store.Sample) int64 {
 	return n
 }
 
-// viralityOf computes the risk and appends its reasons. threats are the
-// text's attention threats (their reason is written with the text's
-// evidence); private is true when a brand answer moved the conversation to
-// a private channel.
+// viralityOf computes the risk and appends its reasons. The text's threats
+// count here but are named in the text's evidence; private is true when a
+// brand answer moved the conversation to a private channel.
 func viralityOf(m *store.Mention, a *Analysis, samples []store.Sample, c CaseInfo, private bool, reasons []string) (float64, []string) {
 	var v float64
 	add := func(r float64) { v = 1 - (1-v)*(1-r) }

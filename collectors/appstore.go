@@ -347,7 +347,7 @@ func newAppStore(cfg SourceConfig, brand Brand, f *Fetcher) (*AppStore, error) {
 	if c.FeedBase == "" {
 		// Apple documents no limit for the feed; stay at the polite
 		// default of one request a second.
-		f.LimitHost(feedBase.Hostname(), rate.Every(time.Second), 2)
+		f.LimitHost(feedBase.Host, rate.Every(time.Second), 2)
 	}
 	key, _ := secret.Resolve(c.PrivateKey, c.PrivateKeyFile)
 	if key.IsSet() {
@@ -366,7 +366,7 @@ func newAppStore(cfg SourceConfig, brand Brand, f *Fetcher) (*AppStore, error) {
 		a.connect = &appStoreConnect{issuer: c.IssuerID, keyID: c.KeyID, key: pk, base: base, lookback: lookback}
 		if c.ConnectBase == "" {
 			// The Connect API allows 3600 requests an hour per key.
-			f.LimitHost(base.Hostname(), rate.Every(time.Second), 2)
+			f.LimitHost(base.Host, rate.Every(time.Second), 2)
 		}
 	}
 	return a, nil

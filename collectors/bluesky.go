@@ -277,8 +277,8 @@ func NewBluesky(cfg SourceConfig, brand Brand, f *Fetcher) (*Bluesky, error) {
 		return fail("app_password needs identifier")
 	}
 	if f.rate != rate.Inf {
-		f.LimitHost(pds.Hostname(), bskyPDSRate, 10)
-		f.LimitHost(av.Hostname(), bskyAppViewRate, 10)
+		f.LimitHost(pds.Host, bskyPDSRate, 10)
+		f.LimitHost(av.Host, bskyAppViewRate, 10)
 	}
 	return b, nil
 }

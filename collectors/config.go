@@ -170,7 +170,9 @@ func (c SourceConfig) validate(path string, brands []Brand) []error {
 		add("kind", "unknown kind %q (allowed: %s)", truncateUTF8(c.Kind, 40), strings.Join(kinds(), ", "))
 	}
 
-	if c.Kind == KindRSS || c.URL != "" {
+	// Feeds and forums are their URL; for the other kinds a url only
+	// overrides the platform's API base.
+	if c.Kind == KindRSS || c.Kind == KindDiscourse || c.URL != "" {
 		u, err := url.Parse(c.URL)
 		switch {
 		case c.URL == "":

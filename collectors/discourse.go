@@ -182,7 +182,7 @@ func NewDiscourse(cfg SourceConfig, brand Brand, f *Fetcher) (Collector, error) 
 	d.terms = terms
 	d.keywords = newKeywordMatcher(terms)
 	rpm := orDefault(dc.RequestsPerMinute, discourseDefaultRPM)
-	f.LimitHost(u.Hostname(), perMinute(rpm), 1)
+	f.LimitHost(u.Host, perMinute(rpm), 1)
 	return d, nil
 }
 

@@ -259,7 +259,7 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 		return &redactedError{msg: scrubSecrets(redactText(msg), u, hdrSecrets...), cause: cause}
 	}
 
-	if err := f.limiter(u.Hostname()).Wait(ctx); err != nil {
+	if err := f.limiter(u.Host).Wait(ctx); err != nil {
 		return nil, fail("waiting for the host's rate limit", ctxCause(ctx, err))
 	}
 
@@ -415,7 +415,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return min(max(d, 0), maxRetryAfter)
 }
 
-// LimitHost sets the request rate for one host, replacing its current
+// LimitHost sets the request rate for one host (a URL's Host: the name,
+// with the port when the URL gives one, so two servers on one machine keep
+// separate limits), replacing its current
 // limiter: collectors call it with each platform's documented limit
 // (Reddit's 10 a minute without OAuth, Mastodon's 300 per 5 minutes...).
 // The slowest limit asked for a host wins, since one host may serve
@@ -441,6 +443,12 @@ func (f *Fetcher) limiter(host string) *rate.Limiter {
 	l, ok := f.limiters[host]
 	if !ok {
 		r, ok := f.hostRate[host]
+		if !ok {
+			// A limit set for the bare name covers every port of it.
+			if name, _, err := net.SplitHostPort(host); err == nil {
+				r, ok = f.hostRate[name]
+			}
+		}
 		if !ok {
 			r = f.rate
 		}

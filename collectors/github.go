@@ -96,10 +96,13 @@ func (c *GitHubConfig) validate(path string) []error {
 			errs = append(errs, fieldErr(fmt.Sprintf("%s.repos[%d]", path, i), "%q is not owner/name", truncateUTF8(r, 80)))
 		}
 	}
-	for field, list := range map[string][]string{"orgs": cfg.Orgs, "brand_orgs": cfg.BrandOrgs} {
-		for i, o := range list {
+	for _, f := range []struct {
+		name string
+		list []string
+	}{{"orgs", cfg.Orgs}, {"brand_orgs", cfg.BrandOrgs}} {
+		for i, o := range f.list {
 			if !githubLoginPattern.MatchString(strings.TrimSpace(o)) {
-				errs = append(errs, fieldErr(fmt.Sprintf("%s.%s[%d]", path, field, i), "%q is not a GitHub user or organisation name", truncateUTF8(o, 40)))
+				errs = append(errs, fieldErr(fmt.Sprintf("%s.%s[%d]", path, f.name, i), "%q is not a GitHub user or organisation name", truncateUTF8(o, 40)))
 			}
 		}
 	}
@@ -308,17 +311,16 @@ func (g *GitHub) Kind() string { return KindGitHub }
 // Coverage says what the source sees.
 func (g *GitHub) Coverage() string {
 	var b strings.Builder
-	if g.allTerms {
-		b.WriteString("Every issue and pull request updated")
-	} else {
-		fmt.Fprintf(&b, "Issues and pull requests whose title or body contains %s, updated", quoteList(g.terms))
-	}
+	b.WriteString("Issues and pull requests")
 	if len(g.scopes) > 0 {
 		fmt.Fprintf(&b, " in %s", strings.Join(g.scopes, ", "))
 	} else {
 		b.WriteString(" anywhere on GitHub")
 	}
-	b.WriteString(", through the issue search API. Brand replies: issue comments by ")
+	if !g.allTerms {
+		fmt.Fprintf(&b, " whose title or body contains %s", quoteList(g.terms))
+	}
+	b.WriteString(", found as they are opened or updated, through the issue search API. Brand replies: issue comments by ")
 	var who []string
 	if len(g.brandLogins) > 0 {
 		who = append(who, strings.Join(sortedKeys(g.brandLogins), ", "))

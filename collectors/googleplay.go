@@ -242,7 +242,7 @@ func newGooglePlay(cfg SourceConfig, brand Brand, f *Fetcher) (*GooglePlay, erro
 	if c.APIBase == "" {
 		// Reading reviews is limited to 200 requests an hour per app:
 		// one every 18 s, with a small burst for a poll's few pages.
-		f.LimitHost(base.Hostname(), rate.Every(18*time.Second), 3)
+		f.LimitHost(base.Host, rate.Every(18*time.Second), 3)
 	}
 	return g, nil
 }

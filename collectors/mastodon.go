@@ -338,7 +338,7 @@ func NewMastodon(cfg SourceConfig, brand Brand, f *Fetcher) (*Mastodon, error) {
 	}
 	if f.rate != rate.Inf {
 		for _, in := range append([]*mastoInstance{m.home}, m.insts...) {
-			f.LimitHost(in.host, mastoRate, mastoBurst)
+			f.LimitHost(in.base.Host, mastoRate, mastoBurst)
 		}
 	}
 	return m, nil

@@ -93,13 +93,23 @@ func secretsOf(u *url.URL) []string {
 }
 
 // headerSecrets lists the credentials a request carries in its headers: the
-// whole Authorization value and the token or password after its scheme.
+// whole Authorization value, the token or password after its scheme, and
+// API keys sent in headers of their own.
 func headerSecrets(h http.Header) []string {
 	var out []string
 	for _, v := range h.Values("Authorization") {
 		out = append(out, v)
 		if _, cred, ok := strings.Cut(v, " "); ok && len(cred) >= 4 {
 			out = append(out, cred)
+		}
+	}
+	// Platforms that take keys in headers of their own (Discourse's
+	// Api-Key, API gateways' X-Api-Key).
+	for _, name := range []string{"Api-Key", "X-Api-Key", "X-Auth-Token", "Private-Token"} {
+		for _, v := range h.Values(name) {
+			if len(v) >= 4 {
+				out = append(out, v)
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })

@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -63,6 +64,7 @@ var (
 	subredditPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_]{1,20}$`)
 	redditUserPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,20}$`)
 	redditFullname    = regexp.MustCompile(`^t[1-6]_[a-z0-9]{1,16}$`)
+	redditClientID    = regexp.MustCompile(`^[A-Za-z0-9_-]{6,64}$`)
 )
 
 // RedditConfig holds the settings of a reddit source (the "reddit:" section).
@@ -113,10 +115,13 @@ func (c *RedditConfig) validate(path string) []error {
 	case !redditUAPattern.MatchString(ua):
 		add("user_agent", "%q is not in Reddit's format <platform>:<app id>:<version> (by /u/<username>), e.g. %q", truncateUTF8(ua, 120), redditUAExample)
 	}
-	for field, list := range map[string][]string{"subreddits": cfg.Subreddits, "brand_subreddits": cfg.BrandSubreddits} {
-		for i, s := range list {
+	for _, f := range []struct {
+		name string
+		list []string
+	}{{"subreddits", cfg.Subreddits}, {"brand_subreddits", cfg.BrandSubreddits}} {
+		for i, s := range f.list {
 			if !subredditPattern.MatchString(trimSubreddit(s)) {
-				add(fmt.Sprintf("%s[%d]", field, i), "%q is not a subreddit name (letters, digits and '_', 2 to 21 characters, without r/)", truncateUTF8(s, 40))
+				add(fmt.Sprintf("%s[%d]", f.name, i), "%q is not a subreddit name (letters, digits and '_', 2 to 21 characters, without r/)", truncateUTF8(s, 40))
 			}
 		}
 	}
@@ -134,7 +139,7 @@ func (c *RedditConfig) validate(path string) []error {
 	case cfg.ClientID != "" && !cs.IsSet() && cfg.ClientSecretFile == "":
 		add("client_secret", "required with client_id (or client_secret_file)")
 	}
-	if cfg.ClientID != "" && !regexp.MustCompile(`^[A-Za-z0-9_-]{6,64}$`).MatchString(cfg.ClientID) {
+	if cfg.ClientID != "" && !redditClientID.MatchString(cfg.ClientID) {
 		add("client_id", "does not look like a Reddit app id (letters, digits, '-' and '_')")
 	}
 	switch {
@@ -1006,7 +1011,7 @@ func (c *hwmCursor) prune(overlap time.Duration) {
 		return
 	}
 	ids := sortedKeys(c.Seen)
-	slices.SortFunc(ids, func(a, b string) int { return int(c.Seen[b] - c.Seen[a]) })
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Compare(c.Seen[b], c.Seen[a]) })
 	for _, id := range ids[maxSeenIDs:] {
 		delete(c.Seen, id)
 	}
@@ -1112,10 +1117,25 @@ func scrubErr(err error, secrets ...string) error {
 	if errors.As(err, &se) {
 		se.Body, se.URL = scrub(se.Body), scrub(se.URL)
 	}
-	if msg := err.Error(); scrub(msg) != msg {
-		return &redactedError{msg: scrub(msg), cause: se}
+	msg := err.Error()
+	if scrub(msg) == msg {
+		return err
 	}
-	return err
+	// The message had to be rewritten: keep a cause errors.As/Is can
+	// still find (never a nil *StatusError inside an interface, which
+	// errors.As would hand out).
+	var cause error
+	switch {
+	case se != nil:
+		cause = se
+	case errors.Is(err, ErrTooLarge):
+		cause = ErrTooLarge
+	case errors.Is(err, context.DeadlineExceeded):
+		cause = context.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		cause = context.Canceled
+	}
+	return &redactedError{msg: scrub(msg), cause: cause}
 }
 
 // stopRefresh reports errors after which a refresh round should stop
@@ -1194,8 +1214,8 @@ func apiBaseURL(raw string) (string, error) {
 func hostsOf(urls ...string) []string {
 	var out []string
 	for _, s := range urls {
-		if u, err := url.Parse(s); err == nil && u.Hostname() != "" && !slices.Contains(out, u.Hostname()) {
-			out = append(out, u.Hostname())
+		if u, err := url.Parse(s); err == nil && u.Host != "" && !slices.Contains(out, strings.ToLower(u.Host)) {
+			out = append(out, strings.ToLower(u.Host))
 		}
 	}
 	return out

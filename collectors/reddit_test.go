@@ -818,3 +818,163 @@ func TestRedditMalformed(t *testing.T) {
 		}
 	})
 }
+
+// TestPlatformDemos runs the four demo scenarios the way the daemon
+// would: sources built by Build from config, polled by the scheduler into
+// a real store, then refreshed, and checks what the demo shows.
+func TestPlatformDemos(t *testing.T) {
+	p := newPlatformRun(t)
+	reddit := fakesource.RedditDemo(p.clk.Now)
+	hn := fakesource.HackerNewsDemo(p.clk.Now)
+	forum := fakesource.DiscourseDemo(p.clk.Now)
+	gh := fakesource.GitHubDemo(p.clk.Now)
+	urls := map[string]string{"reddit": p.serve(reddit), "hn": p.serve(hn), "forum": p.serve(forum), "github": p.serve(gh)}
+	brands := []Brand{{
+		Name:  "kilat",
+		Terms: []string{"Kilat Express", "kilatexpress"},
+		Accounts: map[string][]string{
+			KindReddit: {fakesource.RedditDemoBrandAccount}, KindHackerNews: {fakesource.HackerNewsDemoBrandAccount},
+			KindDiscourse: {fakesource.DiscourseDemoBrandAccount}, KindGitHub: {fakesource.GitHubDemoBrandOrg},
+		},
+	}}
+	// Every fake shares 127.0.0.1, so the per-host limit is raised: the
+	// platforms' real limits would pace all of them together.
+	sources := []SourceConfig{
+		{Name: "reddit", Kind: KindReddit, URL: urls["reddit"], Reddit: &RedditConfig{UserAgent: testRedditUA, BrandSubreddits: []string{fakesource.RedditDemoBrandSub}, RequestsPerMinute: maxRPM}},
+		{Name: "hn", Kind: KindHackerNews, URL: urls["hn"], HackerNews: &HackerNewsConfig{RequestsPerMinute: maxRPM}},
+		{Name: "forum", Kind: KindDiscourse, URL: urls["forum"], Discourse: &DiscourseConfig{BrandGroups: []string{fakesource.DiscourseDemoBrandGroup}, RequestsPerMinute: maxRPM}},
+		{Name: "github", Kind: KindGitHub, URL: urls["github"], GitHub: &GitHubConfig{RequestsPerMinute: maxRPM}},
+	}
+	cs, err := Build(sources, brands, p.f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScheduler(p.st, storeSink{p.st}, nil, p.clk.Now)
+	for _, c := range cs {
+		if err := s.Add(c, "@every 2s", 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pollAll := func() {
+		for _, c := range cs {
+			if _, err := guarded(t, "poll", func(ctx context.Context) (struct{}, error) { return struct{}{}, s.PollNow(ctx, c.Name()) }); err != nil {
+				t.Fatalf("%s: %v", c.Name(), err)
+			}
+		}
+	}
+	refreshAll := func() {
+		for _, c := range cs {
+			p.refresh(c)
+		}
+	}
+	pollAll()
+	p.clk.Advance(30 * time.Second) // the whole script has played
+	pollAll()
+	refreshAll()
+	p.clk.Advance(5 * time.Minute)
+	refreshAll()
+
+	forumKey := func(id int64) string { return store.MentionKey(KindDiscourse, forumID(urls["forum"], id)) }
+	answered := map[string]string{
+		"reddit:t3_1kx01a":    fakesource.RedditDemoBrandAccount,
+		"hackernews:43100001": fakesource.HackerNewsDemoBrandAccount,
+		forumKey(91001):       fakesource.DiscourseDemoBrandAccount,
+		ghIssue42:             fakesource.GitHubDemoMaintainer,
+	}
+	for key, by := range answered {
+		if m := p.mention(key); m.AnsweredAt == nil || m.AnsweredBy != by {
+			t.Errorf("%s: answered by %q at %v, want %q", key, m.AnsweredBy, m.AnsweredAt, by)
+		}
+	}
+	for _, key := range []string{"reddit:t3_1kx01c", "hackernews:43100021", forumKey(91010), "github:https://github.com/wayan-dev/woo-kilat-shipping/issues/7", "github:https://github.com/tokoku/ongkir/issues/118"} {
+		if m := p.mention(key); m.AnsweredAt != nil || m.ByBrand {
+			t.Errorf("%s should be an unanswered customer mention: %+v", key, m)
+		}
+	}
+	if m := p.mention("reddit:t3_1kx01d"); !m.ByBrand {
+		t.Errorf("brand announcement = %+v", m)
+	}
+	for _, key := range []string{"reddit:t3_1kx01e", "reddit:t3_1kx01f", "github:https://github.com/someone/dotfiles/issues/3"} {
+		if _, ok, _ := p.st.Mention(key); ok {
+			t.Errorf("%s stored (deleted or unrelated)", key)
+		}
+	}
+	// Engagement grows between refreshes.
+	for _, key := range []string{"reddit:t3_1kx01a", "hackernews:43100001", forumKey(91001), ghIssue42} {
+		ss := p.samples(key)
+		if len(ss) < 2 || val(ss[len(ss)-1].Likes) <= val(ss[0].Likes) {
+			t.Errorf("%s: samples do not grow: %+v", key, ss)
+		}
+	}
+	for _, c := range cs {
+		st := state(t, p.st, c.Name())
+		if st.ConsecutiveErrors != 0 || st.ItemsSeen == 0 || st.Cursor == "" || st.Coverage == "" {
+			t.Errorf("%s: state = %+v", c.Name(), st)
+		}
+	}
+
+	// A platform 429 reaches the scheduler as a backoff no shorter than
+	// its Retry-After.
+	reddit.FailNext(1, "/search.json", 429, "120")
+	p.clk.Advance(time.Minute)
+	if err := s.PollNow(context.Background(), "reddit"); err == nil {
+		t.Fatal("poll succeeded through a 429")
+	}
+	if st := state(t, p.st, "reddit"); st.NextAttempt.Before(p.clk.Now().Add(2 * time.Minute)) {
+		t.Errorf("next attempt %s, want at least 2m after %s", st.NextAttempt, p.clk.Now())
+	}
+}
+
+func TestScrubErr(t *testing.T) {
+	const sec = "SECRET-api-key-123"
+	tests := map[string]struct {
+		err       error
+		wantAs    bool // a *StatusError is still found
+		wantLarge bool
+	}{
+		"status error": {err: fmt.Errorf("src: %w", &StatusError{Code: 500, Body: "echo " + sec, RetryAfter: time.Second}), wantAs: true},
+		"plain error":  {err: fmt.Errorf("src: dial: key %s refused", sec)},
+		"too large":    {err: &redactedError{msg: "GET x: too large " + sec, cause: ErrTooLarge}, wantLarge: true},
+		"no secret":    {err: errors.New("nothing to hide")},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := scrubErr(tc.err, sec, "x") // too short to scrub: "x" stays
+			if strings.Contains(err.Error(), sec) {
+				t.Fatalf("leaks: %v", err)
+			}
+			var se *StatusError
+			if ok := errors.As(err, &se); ok != tc.wantAs || (ok && (se == nil || se.RetryAfter != time.Second)) {
+				t.Errorf("errors.As = %v, %#v", ok, se)
+			}
+			if errors.Is(err, ErrTooLarge) != tc.wantLarge {
+				t.Errorf("errors.Is(ErrTooLarge) = %v", !tc.wantLarge)
+			}
+		})
+	}
+}
+
+func TestHWMCursorBounded(t *testing.T) {
+	var c hwmCursor
+	base := time.Date(2024, 6, 4, 12, 0, 0, 0, time.UTC)
+	for i := range maxSeenIDs + 500 {
+		c.saw(fmt.Sprint(i), base.Add(time.Duration(i)*time.Millisecond))
+	}
+	c.saw("old", base.Add(-2*time.Hour))
+	c.prune(time.Hour)
+	if len(c.Seen) != maxSeenIDs {
+		t.Fatalf("%d ids kept, want %d", len(c.Seen), maxSeenIDs)
+	}
+	if _, ok := c.Seen["old"]; ok {
+		t.Error("an id below the overlap window was kept")
+	}
+	// The newest are kept: they are the ones a next poll sees again.
+	if _, ok := c.Seen[fmt.Sprint(maxSeenIDs+499)]; !ok {
+		t.Error("the newest id was dropped")
+	}
+	// A future date is not believed: the mark stays at now.
+	now := base.Add(time.Hour)
+	if got := notAfterSkew(now.Add(48*time.Hour), now); !got.Equal(now) {
+		t.Errorf("future date kept: %s", got)
+	}
+}

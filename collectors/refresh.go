@@ -379,6 +379,14 @@ func (s *Scheduler) refreshSource(j *job, ms []store.Mention) {
 			if timedOut {
 				err = fmt.Errorf("%w (refresh timed out after %s)", err, j.timeout)
 			}
+			// What was gathered before the failure (samples, brand replies
+			// of the threads that could be read) is kept.
+			if len(b.Mentions) > 0 || len(b.Samples) > 0 {
+				b.Cursor, b.Refresh = nil, true
+				if _, derr := s.deliver(context.WithoutCancel(s.ctx), j, &b, now); derr != nil {
+					err = errors.Join(err, fmt.Errorf("ingest: %w", derr))
+				}
+			}
 			s.fail(log, j, st, now, "refresh", fmt.Errorf("source %q: refresh: %w", name, err))
 			return
 		}

@@ -326,22 +326,35 @@ func (s *Store) markOutbox(id string, change func(*OutboxItem) (outboxChange, er
 }
 
 // PruneOutbox deletes finished items (delivered or given up) whose last
-// attempt was before cutoff, and returns how many. Keep cutoff well in the
-// past: a pruned id can be enqueued, and so sent, again.
+// attempt was before cutoff, and returns how many. Items of alerts that are
+// still open or acknowledged are kept whatever their age: the dispatcher
+// sends an alert's resolve only to receivers that have its trigger, and
+// enqueueing a pruned id again would send it again. Keep cutoff well in
+// the past.
 func (s *Store) PruneOutbox(cutoff time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		b := tx.Bucket(bucketOutbox)
+		alerts := tx.Bucket(bucketAlerts)
 		var doomed [][]byte
 		err := b.ForEach(func(k, v []byte) error {
 			var it OutboxItem
 			if err := json.Unmarshal(v, &it); err != nil {
 				return fmt.Errorf("decode outbox item %q: %w", k, err)
 			}
-			if !it.Pending() && it.LastAttempt.Before(cutoff) {
-				doomed = append(doomed, append([]byte(nil), k...))
+			if it.Pending() || !it.LastAttempt.Before(cutoff) {
+				return nil
 			}
+			if av := alerts.Get([]byte(it.AlertID)); av != nil {
+				var a struct {
+					State AlertState `json:"state"`
+				}
+				if err := json.Unmarshal(av, &a); err == nil && a.State != AlertResolved {
+					return nil
+				}
+			}
+			doomed = append(doomed, append([]byte(nil), k...))
 			return nil
 		})
 		if err != nil {
@@ -382,4 +395,3 @@ func (s *Store) SetOutboxCursor(name string, seq uint64) error {
 		return tx.Bucket(bucketOutboxCursor).Put([]byte(name), u64(seq))
 	})
 }
-

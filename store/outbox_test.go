@@ -224,6 +224,17 @@ func TestOutboxEventsAndPrune(t *testing.T) {
 			t.Fatalf("event %s %s", e.Type, e.Data)
 		}
 	}
+	// "open" is an alert still open: its delivered trigger must stay, or
+	// its resolve would never be sent.
+	if _, err := st.PutAlert(Alert{ID: "open", State: AlertOpen}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Enqueue(outboxItem("open", "hook", OutboxTrigger)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkDelivered(OutboxID("open", "hook", OutboxTrigger), c.Now()); err != nil {
+		t.Fatal(err)
+	}
 	c.Add(48 * time.Hour)
 	n, err := st.PruneOutbox(c.Now().Add(-24 * time.Hour))
 	if err != nil || n != 1 {
@@ -231,5 +242,14 @@ func TestOutboxEventsAndPrune(t *testing.T) {
 	}
 	if _, found, _ := st.OutboxItemByID(OutboxID("b", "hook", OutboxTrigger)); !found {
 		t.Fatal("pending item pruned")
+	}
+	if _, found, _ := st.OutboxItemByID(OutboxID("open", "hook", OutboxTrigger)); !found {
+		t.Fatal("trigger of an open alert pruned")
+	}
+	if _, err := st.SetAlertState("open", AlertResolved, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.PruneOutbox(c.Now().Add(-24 * time.Hour)); err != nil || n != 1 {
+		t.Fatalf("after resolving: pruned %d, %v", n, err)
 	}
 }

@@ -30,7 +30,6 @@ package audit
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,12 +195,14 @@ type found struct {
 }
 
 func (f *found) add(c category, text string) {
-	if k := f.n[c]; k < len(f.texts[c]) {
-		for _, t := range f.texts[c][:k] {
-			if t == text {
-				return
-			}
+	k := min(f.n[c], len(f.texts[c]))
+	for _, t := range f.texts[c][:k] {
+		if strings.EqualFold(t, text) {
+			f.n[c]++
+			return
 		}
+	}
+	if k < len(f.texts[c]) {
 		f.texts[c][k] = text
 	}
 	f.n[c]++
@@ -252,7 +253,9 @@ func (a *Auditor) Check(in ReplyInput) Result {
 		if p.cat == catComp && lx.terms(z, h) {
 			return
 		}
-		f.add(p.cat, p.text)
+		// quote the reply's own words ("maaaf bgt", "1x24 jam"), not the
+		// phrase that matched them
+		f.add(p.cat, in.Text[z.toks[h.at].raw:z.toks[h.at+h.n-1].rawE])
 	})
 
 	complaint := true
@@ -360,9 +363,7 @@ func (a *Auditor) Check(in ReplyInput) Result {
 	} else {
 		var rk uint64
 		if in.Recipient != "" {
-			h := fnv.New64a()
-			h.Write([]byte(in.Recipient))
-			rk = h.Sum64() | 1 // never 0, which means "unknown"
+			rk = fnvString(fnvOffset, in.Recipient) | 1 // never 0, which means "unknown"
 		}
 		if n := a.canned.observe(key, rk); n >= a.cfg.CannedAfter {
 			fail(CheckCanned, "canned: the same reply, word for word, went to "+strconv.Itoa(n)+
@@ -414,41 +415,72 @@ func Reasons(a store.Audit) []string {
 	return out
 }
 
-// isComplaint judges a customer's post: a complaint when it has complaint
-// words and no more praise than complaint.
+// isComplaint judges a customer's post the brand replied to. Complaint
+// words decide when there are any (and at least as many as praise words;
+// "gak pernah kecewa" is negated and counts for nothing). Without either,
+// a question ("jam buka sampai jam berapa?") is not a complaint, and
+// anything else is: people rarely get a brand's reply to a neutral
+// statement, and the cost of a wrong "complaint" (asking for empathy that
+// was not needed) is lower than the cost of missing one.
 func isComplaint(lx *lexicon, text string) bool {
 	z := normPool.Get().(*norm)
 	z.reset()
 	defer normPool.Put(z)
 	z.run(lx, text, false)
-	var c, p int
+	var c, p, q int
 	lx.match(z, len(z.toks), func(h hit) {
-		switch lx.phrases[h.phrase].cat {
+		ph := &lx.phrases[h.phrase]
+		switch ph.cat {
 		case catComplaint:
-			c++
+			if !(ph.negatable && lx.negated(z, h, false)) {
+				c++
+			}
 		case catPraise:
 			p++
+		case catQuestion:
+			q++
 		}
 	})
-	return c > 0 && c >= p
+	question := q > 0 || strings.Contains(text, "?")
+	switch {
+	case c > 0:
+		return c >= p
+	case p > 0:
+		return false
+	default:
+		return !question
+	}
 }
 
 // cannedKey hashes the reply's words (without handles, links, emoji and the
 // signature, so "@ani ... ^RN" and "@budi ... ^TK" are the same template)
 // and counts them.
 func cannedKey(z *norm, until int) (int, uint64) {
-	h := fnv.New64a()
+	h := uint64(fnvOffset)
 	words := 0
 	for i := 0; i < until; i++ {
 		t := z.toks[i]
 		if t.emoji {
 			continue
 		}
-		h.Write(z.buf[t.s:t.e])
-		h.Write([]byte{' '})
+		h = fnvString(h, string(z.buf[t.s:t.e]))
+		h = (h ^ ' ') * fnvPrime
 		words++
 	}
-	return words, h.Sum64()
+	return words, h
+}
+
+// FNV-1a, inline: hash/fnv's hasher escapes to the heap on every call.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
 }
 
 func (a *Auditor) filterBrand(text string, spans []store.Span) []store.Span {

@@ -30,3 +30,28 @@ func TestLabeledSet(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestHeldOutSets reports the figures on the held-out sets, written after
+// the word lists in new wording and new shapes. holdout.jsonl was run once
+// untuned (its first-run figures are in docs/audit.md) and the audit was
+// then improved on its failures; holdout2.jsonl was written after all
+// tuning and never tuned on. They log and do not fail.
+func TestHeldOutSets(t *testing.T) {
+	for _, name := range []string{"testdata/holdout.jsonl", "testdata/holdout2.jsonl"} {
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(name)
+			if err != nil {
+				t.Skip(err)
+			}
+			defer f.Close()
+			res, err := EvalLabeledSet(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log("\n" + res.Format())
+			if testing.Verbose() {
+				t.Log("disagreements:\n  " + strings.Join(res.Misses, "\n  "))
+			}
+		})
+	}
+}

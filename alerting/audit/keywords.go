@@ -38,6 +38,8 @@ const (
 	kwAddrCtx    // alamat, address
 	kwURLKey     // URL path or query names that carry a tracking number
 	kwNotWaybill // letter prefixes of product codes, not waybills
+	kwWeBrand    // "kami", "us": the brand's only right before its number
+	kwChannel    // WA, nomor, hotline, di, at: words between a marker and a number
 
 	kwContext = kwOrder | kwBooking | kwBank | kwCard | kwNIK | kwPlate
 	kwAddr    = kwStreet | kwGang | kwEstate | kwBlock | kwHouseNo | kwRT | kwRW | kwVillage | kwDistrict
@@ -66,8 +68,11 @@ var kwTable = func() map[string]kw {
 	add(kwPerson, "kakak", "kak", "kk", "ka", "anda", "you", "your", "saya", "sy", "aku", "gw", "gue", "my",
 		"me", "bapak", "ibu", "pak", "bu", "mas", "mbak", "customer", "pelanggan", "beliau", "kamu", "registered",
 		"terdaftar")
-	add(kwBrand, "kami", "our", "us", "official", "resmi", "hotline", "helpline", "callcenter", "center",
-		"centre", "cs", "kalian", "layanan")
+	add(kwBrand, "our", "official", "resmi", "hotline", "helpline", "callcenter", "center", "centre", "cs",
+		"kalian", "layanan", "support")
+	add(kwWeBrand, "kami", "us", "we", "kita")
+	add(kwChannel, "wa", "whatsapp", "nomor", "number", "no", "hp", "telepon", "telp", "phone", "line",
+		"kontak", "contact", "di", "at", "on", "ke", "via", "lewat", "call", "sms", "hubungi", "ring")
 	add(kwBusiness, "outlet", "toko", "store", "gerai", "cabang", "kantor", "office", "branch", "showroom",
 		"kunjungi", "visit", "shop", "restoran", "restaurant", "hq", "headquarters", "warehouse")
 	add(kwCurrency, "rp", "idr", "usd", "sgd", "rm", "eur", "aud", "myr", "gbp", "jpy")
@@ -97,7 +102,8 @@ var kwTable = func() map[string]kw {
 	add(kwAbbrev, "jl", "jln", "gg", "kel", "kec", "komp", "perum", "ds", "blk")
 	add(kwStreetType, "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln",
 		"drive", "dr", "way", "court", "ct", "place", "pl", "terrace", "parkway", "pkwy", "highway", "hwy",
-		"square", "sq", "close", "crescent")
+		"square", "sq", "close", "crescent", "loop", "row", "alley", "trail", "circle", "cir", "walk", "mews",
+		"gardens", "grove", "esplanade", "promenade", "expressway", "pike", "wharf", "quay")
 	add(kwUnitNo, "apt", "apartment", "unit", "suite", "ste", "flat", "fl", "floor", "lt", "lantai")
 	add(kwAddrCtx, "alamat", "alamatnya", "address", "tinggal", "rumah", "domisili")
 	add(kwURLKey, "resi", "noresi", "no_resi", "awb", "tracking", "trackingnumber", "tracking_number",

@@ -17,26 +17,27 @@ import (
 type category uint8
 
 const (
-	catApology   category = iota // "maaf", "sorry", "we apologise"
-	catAck                       // acknowledges feeling or impact: "we understand", "ketidaknyamanan"
-	catAdmit                     // owns the failure: "our mistake", "kelalaian kami"
-	catBlame                     // blames the customer or denies responsibility
-	catHostile                   // sarcasm, mockery, telling off: "makanya", "🙄"
-	catLaugh                     // laughing: hostile under a complaint, friendly under praise
-	catDefensive                 // defensive or lecturing: "actually", "as we said"
-	catPrivate                   // moves to a private channel: DM, e-mail, WA, call
-	catSolution                  // tells the customer what to do: "silakan coba login ulang"
-	catAction                    // a concrete remedy: refund, replace, send, fix
-	catWeakAction                // a vague one: check, look into, forward
-	catCommit                    // will, akan
-	catDone                      // already done: sudah, we've, has been
-	catTime                      // when: today, besok, within 3 days, 1x24 jam
-	catComp                      // compensation: refund, voucher, cashback
-	catThanks                    // thanks for praise
-	catNeg                       // negation: not, tidak, bukan
-	catTerms                     // describes terms, not an offer: only, hanya, habis
-	catComplaint                 // (customer post) a complaint word
-	catPraise                    // (customer post) a praise word
+	catApology    category = iota // "maaf", "sorry", "we apologise"
+	catAck                        // acknowledges feeling or impact: "we understand", "ketidaknyamanan"
+	catAdmit                      // owns the failure: "our mistake", "kelalaian kami"
+	catBlame                      // blames the customer or denies responsibility
+	catHostile                    // sarcasm, mockery, telling off: "makanya", "🙄"
+	catLaugh                      // laughing: hostile under a complaint, friendly under praise
+	catDefensive                  // defensive or lecturing: "actually", "as we said"
+	catPrivate                    // moves to a private channel: DM, e-mail, WA, call
+	catSolution                   // tells the customer what to do: "silakan coba login ulang"
+	catAction                     // a concrete remedy: refund, replace, send, fix
+	catWeakAction                 // a vague one: check, look into, forward
+	catCommit                     // will, akan
+	catDone                       // already done: sudah, we've, has been
+	catTime                       // when: today, besok, within 3 days, 1x24 jam
+	catComp                       // compensation: refund, voucher, cashback
+	catThanks                     // thanks for praise
+	catNeg                        // negation: not, tidak, bukan
+	catTerms                      // describes terms, not an offer: only, hanya, habis
+	catComplaint                  // (customer post) a complaint word
+	catPraise                     // (customer post) a praise word
+	catQuestion                   // (customer post) a question word
 	numCategories
 )
 
@@ -148,13 +149,20 @@ func buildLexicon() *lexicon {
 		"lebay", "drama", "hoax", "hoaks", "jangan sebar", "dibesar-besarkan", "ya kali", "yakali",
 		"obviously", "have you tried turning", "explained this", "already explained", "we've explained",
 		"sudah kami jelaskan", "kami sudah jelaskan", "sudah dijelaskan", "sudah dibilang", "berkali-kali",
-		"whatever", "terserah", "gitu saja", "duh")
+		"whatever", "terserah", "gitu saja", "common sense", "jangan beli", "tidak usah beli",
+		"check with your family", "check your internet", "maybe you", "mungkin kak", "told you",
+		"we've told you", "as we've told", "you need to read", "go read", "salah paham kak")
 	add(catDefensive, false, "actually", "as we said", "as mentioned", "as stated", "as previously",
 		"like we said", "as we mentioned", "as per our", "it says", "sebenarnya", "sebenernya",
 		"seperti yang sudah", "sebagaimana yang", "namanya juga", "sabar ya", "yang sabar", "semua juga",
 		"thousands of you", "can't reply to every", "sudah tertulis", "tertulis jelas", "sudah jelas",
 		"kan sudah", "mohon dibaca", "harap dibaca", "to be fair", "just so you know", "for your information",
-		"fyi")
+		"fyi", "harap maklum", "mohon dimaklumi", "mohon maklum", "dimaklumi", "maklum ya", "sabar dikit",
+		"sabar sedikit", "jam sibuk", "lagi sibuk", "tidak mungkin", "impossible", "works perfectly",
+		"working fine", "fine kok", "aman kok", "sesuai standar", "sesuai prosedur", "standard practice",
+		"sudah dicek belum", "have you checked", "did you check", "you'd need to", "you need to contact",
+		"raise it with them", "not something we", "bukan wewenang kami", "bukan ranah kami", "pihak ketiga",
+		"third party", "our partner", "partner stores", "mungkin kurir*", "kurang hati-hati", "lagi buru-buru")
 	add(catPrivate, false, "dm", "dms", "direct message", "inbox", "whatsapp", "wa", "email*", "e-mail",
 		"surel", "call center", "callcenter", "hotline", "hubungi", "contact", "reach out", "reach us",
 		"call", "calls", "call-back", "phone you", "telepon", "menghubungi kak", "menghubungi anda",
@@ -167,7 +175,8 @@ func buildLexicon() *lexicon {
 		"silakan update", "perbarui", "update aplikasi*", "silakan ajukan", "ajukan retur",
 		"ajukan komplain", "request a return", "checkout ulang", "reply here", "reply to", "balas di sana",
 		"isi form", "fill in the form", "silakan isi", "coba metode", "metode pembayaran lain",
-		"return label")
+		"return label", "unggah ulang", "upload ulang", "install ulang", "ulangi",
+		"please reinstall", "log out and", "turn it off", "update the app")
 	add(catAction, false, "refund*", "kembalikan", "dikembalikan", "pengembalian", "dana kembali",
 		"otomatis kembali", "replace*", "ganti", "diganti", "penggantian", "pengganti", "kirim ulang",
 		"dikirim ulang", "resend", "re-sent", "resent", "send", "sent", "kirim", "kirimkan", "dikirim",
@@ -178,7 +187,9 @@ func buildLexicon() *lexicon {
 		"escalat*", "eskalasi", "prioritaskan", "diprioritaskan", "proses", "diproses", "memproses",
 		"process*", "approved", "corrected", "confirmed", "dikonfirmasi", "swap", "tukar", "report",
 		"added", "upgrade*", "voucher*", "cashback", "kompensasi", "ajukan", "diajukan", "dibalas",
-		"balas", "retur", "replied", "transfer*", "investigate", "phone", "buka blokir*", "call")
+		"balas", "retur", "replied", "transfer*", "investigate", "phone", "buka blokir*", "call",
+		"verifikasi", "diverifikasi", "verified", "assign*", "naikkan", "dinaikkan", "majukan", "dimajukan",
+		"reopen*", "restor*", "pulihkan", "dipulihkan", "reactivat*", "aktifkan", "diaktifkan")
 	add(catWeakAction, false, "check", "cek", "mengecek", "dicek", "look into", "looking into", "take a look",
 		"investigat*", "follow up", "follow-up", "tindaklanjuti", "menindaklanjuti", "ditindaklanjuti",
 		"kabari", "kabar", "update you", "get back", "trace", "pantau", "memantau", "dipantau",
@@ -188,7 +199,7 @@ func buildLexicon() *lexicon {
 		"on the way", "should arrive", "dijadwalkan", "scheduled", "booked", "nanti", "we're shipping",
 		"are shipping", "segera kami", "kami bantu", "siap membantu")
 	add(catDone, false, "sudah", "telah", "has been", "have been", "we've", "we have", "was sent", "i've",
-		"done", "berhasil", "already", "just sent", "we just", "were sent", "got it")
+		"done", "berhasil", "already", "just sent", "we just", "were sent", "got it", "is now", "are now")
 	add(catTime, false, "today", "tonight", "tomorrow", "within", "right away", "asap", "as soon as",
 		"same day", "shortly", "this week", "this afternoon", "this evening", "hari ini", "besok",
 		"nanti sore", "sore ini", "malam ini", "pagi ini", "minggu ini", "segera", "sekarang", "hari kerja",
@@ -196,7 +207,10 @@ func buildLexicon() *lexicon {
 		"dalam # menit", "in # days", "in # hours", "in # minutes", "the next update", "next update",
 		"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "senin", "selasa",
 		"rabu", "kamis", "jumat", "sabtu", "the moment", "# jam", "# hari", "# days", "# hours",
-		"pukul #", "at #", "# am", "# pm", "# wib", "jam #")
+		"pukul #", "at #", "# am", "# pm", "# wib", "jam #", "# menit", "# minutes", "# mins", "eta",
+		"# jan*", "# feb*", "# mar*", "# apr*", "# may", "# mei", "# jun*", "# jul*", "# aug*", "# agu*",
+		"# sep*", "# oct*", "# okt*", "# nov*", "# dec*", "# des*", "next week", "minggu depan", "siang ini",
+		"besok siang", "lusa")
 	add(catComp, true, "refund*", "pengembalian dana", "dana kembali", "otomatis kembali", "kembalikan",
 		"dikembalikan", "voucher*", "vocer", "cashback", "cash back", "kompensasi", "compensation",
 		"compensate", "ganti rugi", "store credit", "account credit", "credited", "discount*", "diskon*",
@@ -209,7 +223,7 @@ func buildLexicon() *lexicon {
 		"never", "don't", "doesn't", "isn't", "without", "jangan")
 	add(catTerms, false, "hanya", "only", "berlaku", "applies", "valid", "habis", "expired", "berakhir",
 		"sold out", "take", "takes", "policy")
-	add(catComplaint, false, "kecewa*", "mengecewakan", "parah", "rusak", "penyok", "cacat", "error", "eror",
+	add(catComplaint, true, "kecewa*", "mengecewakan", "parah", "rusak", "penyok", "cacat", "error", "eror",
 		"gagal", "belum", "lama", "lelet", "lambat", "telat", "terlambat", "nipu", "penipu", "tipu*", "kasar",
 		"kepotong", "terpotong", "dipotong", "refund*", "komplain", "complain*", "tolong", "kok", "kapan",
 		"hilang", "nyasar", "salah", "zonk", "jelek", "buruk", "kesal", "marah", "bohong", "ribet",
@@ -219,7 +233,17 @@ func buildLexicon() *lexicon {
 		"didn't", "nobody", "where is", "waiting", "waited", "unacceptable", "ridiculous", "angry",
 		"frustrat*", "fail*", "bug", "problem", "issue", "tidak bisa", "tidak ada", "tidak dibalas",
 		"tidak balas", "balas2", "ditolak", "lemot", "mahal", "kemahalan", "nyesel", "menyesal", "kapok",
-		"sampah", "payah", "help", "😡", "😠", "🤬", "😤", "😭")
+		"sampah", "payah", "help", "😡", "😠", "🤬", "😤", "😭", "unbelievable", "again", "third time",
+		"seriously", "kurang", "mati", "pecah", "asal-asalan", "asal2an", "ugal-ugalan", "ngebut", "takut",
+		"tidak datang", "tidak sampai", "tidak muncul", "tidak jalan", "tidak masuk", "tidak nyala",
+		"mahal", "lemot", "hang", "stuck", "nyangkut", "ditipu", "dibohongi", "kecewa", "sedih", "capek",
+		"percuma", "tega", "zolim", "zalim", "mengerikan", "kacau", "berantakan", "bocor", "basi", "kotor",
+		"dirty", "cold", "stolen", "lost", "refused", "denied", "overcharged", "cancelled", "canceled",
+		"without", "nothing", "no one", "no response", "no reply", "ignored", "ghosted", "hours", "weeks",
+		"tindak lanjut", "tidak ada kabar", "masih", "udah # hari", "sudah # hari", "sudah # minggu")
+	add(catQuestion, false, "berapa", "apa", "apakah", "dimana", "di mana", "bagaimana cara", "how", "what",
+		"when", "where", "which", "can i", "do you", "is there", "are you", "bisa tidak", "ada tidak",
+		"gimana cara", "boleh tahu", "mau tanya", "tanya")
 	add(catPraise, false, "love", "amazing", "great", "awesome", "thanks", "makasih", "terima kasih", "mantap",
 		"mantul", "keren", "puas", "suka", "cepat", "recommended", "recommend", "best", "bagus", "enak",
 		"happy", "helpful", "ramah", "terbaik", "👍", "❤", "😍", "🔥", "🥰", "💯", "juara")
@@ -233,6 +257,7 @@ type atok struct {
 	a2, e2 int32 // letters stretched 3+ times folded to two ("maaaaf" -> "maaf"); e2 == 0: none
 	a1, e1 int32 // ... folded to one ("bangeeet" -> "banget")
 	raw    int32 // start in the original text
+	rawE   int32 // end in the original text
 	emoji  bool
 	num    bool // starts with a digit
 }
@@ -302,7 +327,7 @@ func (z *norm) run(lx *lexicon, text string, phrase bool) {
 		case isEmoji(r):
 			s := len(z.buf)
 			z.buf = utf8.AppendRune(z.buf, r)
-			z.toks = append(z.toks, atok{s: int32(s), e: int32(len(z.buf)), raw: int32(i), emoji: true})
+			z.toks = append(z.toks, atok{s: int32(s), e: int32(len(z.buf)), raw: int32(i), rawE: int32(i + sz), emoji: true})
 			i += sz
 		default:
 			i += sz
@@ -352,7 +377,7 @@ func (z *norm) wordAt(lx *lexicon, text string, i int) int {
 		z.buf = utf8.AppendRune(z.buf, r)
 		i += sz
 	}
-	t := atok{s: int32(start), e: int32(len(z.buf)), raw: int32(raw), num: isDigit(z.buf[start])}
+	t := atok{s: int32(start), e: int32(len(z.buf)), raw: int32(raw), rawE: int32(i), num: isDigit(z.buf[start])}
 	if stretched {
 		t.a2, t.e2 = z.fold(start, int(t.e), 2)
 		t.a1, t.e1 = z.fold(start, int(t.e), 1)
@@ -487,7 +512,7 @@ func (z *norm) matches(i int, w string) bool {
 	return false
 }
 
-// isNeg reports whether token i is a negation word.
+// isCat reports whether token i is a one-word phrase of category c.
 func (lx *lexicon) isCat(z *norm, i int, c category) bool {
 	if i < 0 || i >= len(z.toks) {
 		return false

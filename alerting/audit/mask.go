@@ -71,11 +71,15 @@ func maskOne(b *strings.Builder, kind, v string) {
 		if strings.HasPrefix(v, "+") {
 			b.WriteByte('+')
 		}
-		// Keep the operator prefix and the last four digits, as agents
-		// and customers say a number back ("yang berakhiran 7890").
+		// Keep the operator prefix and the last digits, as agents and
+		// customers say a number back ("yang berakhiran 7890"), and hide
+		// at least four: 0812****7890, 022****321.
 		head, tail := 4, 4
-		if len(d) < 10 {
-			head, tail = 3, 2
+		switch {
+		case len(d) < 10:
+			head, tail = 2, 2
+		case len(d) < 12:
+			head, tail = 3, 3
 		}
 		if len(d) <= head+tail {
 			b.WriteString("****")

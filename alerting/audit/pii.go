@@ -199,7 +199,7 @@ func (sc *scanner) urlTracking(s, e int) {
 			continue
 		}
 		part := t[seg:i]
-		if keyed && looksLikeID(part) {
+		if keyed && looksLikeID(part) || seg > s && waybillShape(part) {
 			sc.add(KindOrderID, seg, i)
 		}
 		keyed = len(part) <= 20 && kwFlags(part)&kwURLKey != 0
@@ -228,6 +228,27 @@ func looksLikeID(s string) bool {
 	return d >= 4
 }
 
+// waybillShape is true for 2-6 capital letters followed by 8-18 digits
+// ("JP5566778899"): a courier waybill wherever it appears, even in a URL
+// path without a telling name in front ("/t/JP5566778899"). Long bare
+// numbers in paths are not enough: post and status ids look the same.
+func waybillShape(s string) bool {
+	l := 0
+	for l < len(s) && 'A' <= s[l] && s[l] <= 'Z' {
+		l++
+	}
+	if l < 2 || l > 6 || kwFlags(s[:l])&kwNotWaybill != 0 {
+		return false
+	}
+	d := len(s) - l
+	for i := l; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return d >= 8 && d <= 18
+}
+
 // findEmails marks e-mail addresses as zones and reports the personal ones.
 // Role mailboxes (cs@, help@, support@...) are a business's, not a person's.
 func (sc *scanner) findEmails() {
@@ -243,8 +264,17 @@ func (sc *scanner) findEmails() {
 			continue
 		}
 		ls := at
-		for ls > 0 && isLocalChar(t[ls-1]) {
-			ls--
+		for ls > 0 {
+			if isLocalChar(t[ls-1]) {
+				ls--
+				continue
+			}
+			// internationalised local parts: "émile@exemple.fr"
+			if r, sz := utf8.DecodeLastRuneInString(t[:ls]); r >= utf8.RuneSelf && unicode.IsLetter(r) {
+				ls -= sz
+				continue
+			}
+			break
 		}
 		for ls < at && (t[ls] == '.' || t[ls] == '-' || t[ls] == '+') {
 			ls++
@@ -502,13 +532,19 @@ func (sc *scanner) context(i int) kw {
 	return 0
 }
 
-// owner decides whose a phone number is from the nearest marker in front
-// of it ("kami", "our", "official" for the brand; "kakak", "your", "saya"
-// for a person) or "(official)" just after it. A number with no marker is
-// treated as a person's.
+// brandOwned decides whether a phone number is the brand's own from the
+// words in front of it. Strong markers ("official", "resmi", "hotline",
+// "our", "call center") count anywhere in the sentence before it. "kami" and
+// "us" only count when nothing but a channel word sits between them and
+// the number ("WA kami 0811...", "call us at (021)...", "with us on
+// WhatsApp +62..."): in "Kami sudah telepon ke 0821..." the number is the
+// customer's. "(official)" right after the number counts too. A person
+// marker ("Kakak", "your", "saya") met first makes it personal, and so does
+// no marker at all.
 func (sc *scanner) brandOwned(first, last int) bool {
+	onlyChannel := true
 	for j, steps := first-1, 0; j >= 0 && steps < 7; j, steps = j-1, steps+1 {
-		if sc.toks[j].k == tPunct && sc.isPunct(j, ".!?\n") {
+		if sc.toks[j].k == tPunct && sc.isPunct(j, ".!?") {
 			break
 		}
 		f := sc.flags(j)
@@ -517,6 +553,12 @@ func (sc *scanner) brandOwned(first, last int) bool {
 		}
 		if f&kwBrand != 0 {
 			return true
+		}
+		if f&kwWeBrand != 0 && onlyChannel {
+			return true
+		}
+		if sc.toks[j].k != tPunct && f&kwChannel == 0 {
+			onlyChannel = false
 		}
 	}
 	if sc.isPunct(last+1, "(") && sc.flags(last+2)&kwBrand != 0 {

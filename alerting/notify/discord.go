@@ -12,6 +12,7 @@ import (
 // mention, links) with mentions disabled, so "@everyone" in a customer's
 // post cannot ping the channel.
 type Discord struct {
+	shown
 	url      secret.Secret
 	username string
 	p        *poster
@@ -36,7 +37,7 @@ func newDiscord(c *DiscordConfig, path string, d Deps) (*Discord, []error) {
 	}
 	red := &redactor{}
 	red.addURL(u.Reveal())
-	return &Discord{url: u, username: c.Username, p: newPoster(KindDiscord, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Discord{shown: describe(KindDiscord, shownURL(u.Reveal(), true)), url: u, username: c.Username, p: newPoster(KindDiscord, d, red, shownURL(u.Reveal(), true))}, nil
 }
 
 // Notify implements Notifier.

@@ -34,6 +34,7 @@ import (
 // is one message to a mail client, and acknowledge and resolve messages
 // thread under their trigger.
 type Email struct {
+	shown
 	host        string
 	port        int
 	from        *mail.Address
@@ -132,7 +133,8 @@ func newEmail(c *EmailConfig, path string, d Deps) (*Email, []error) {
 	// As AUTH PLAIN sends them, which a hostile server could echo.
 	red.add(base64.StdEncoding.EncodeToString([]byte("\x00" + c.Username + "\x00" + pass.Reveal())))
 	return &Email{
-		host: c.Host, port: port, from: from, to: to, user: c.Username, pass: pass,
+		shown: describe(KindEmail, "smtp://"+net.JoinHostPort(c.Host, strconv.Itoa(port))),
+		host:  c.Host, port: port, from: from, to: to, user: c.Username, pass: pass,
 		starttls: mode, implicitTLS: c.TLS, hello: hello, tlsBase: d.TLSConfig, now: d.now(), red: red,
 	}, nil
 }

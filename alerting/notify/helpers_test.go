@@ -2,10 +2,14 @@ package notify
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +77,27 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.timers = keep
 }
 
+// waiting counts the timers that are set and not yet fired or stopped:
+// each dispatcher worker (and follower) holds exactly one while it waits.
+func (c *fakeClock) waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.timers {
+		if !t.stopped {
+			n++
+		}
+	}
+	return n
+}
+
+// settle waits until n goroutines wait on the clock, so an Advance cannot
+// slip between a worker reading the time and setting its timer.
+func (c *fakeClock) settle(t testing.TB, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d timers to be set", n), func() bool { return c.waiting() >= n })
+}
+
 // waitFor polls cond with tiny real sleeps, failing after a guard.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
@@ -93,8 +118,12 @@ type logBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *logBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -213,4 +242,19 @@ func build(t testing.TB, c ReceiverConfig, d Deps) Notifier {
 		t.Fatal(err)
 	}
 	return rs[0].Notifier
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func ackParams(t testing.TB, link string) (int64, string) {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil || link == "" {
+		t.Fatalf("ack link %q", link)
+	}
+	exp, err := strconv.ParseInt(u.Query().Get("exp"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp, u.Query().Get("sig")
 }

@@ -15,6 +15,7 @@ import (
 // the headers carry the title, priority, tags, the click target and up to
 // three view actions (Acknowledge, the mention, the dashboard).
 type Ntfy struct {
+	shown
 	url      secret.Secret
 	token    secret.Secret
 	priority int
@@ -52,7 +53,7 @@ func newNtfy(c *NtfyConfig, path string, d Deps) (*Ntfy, []error) {
 	red := &redactor{}
 	red.addURL(u.Reveal())
 	red.add(tok.Reveal())
-	return &Ntfy{url: u, token: tok, priority: prio, tags: slices.Clone(c.Tags), p: newPoster(KindNtfy, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Ntfy{shown: describe(KindNtfy, shownURL(u.Reveal(), true)), url: u, token: tok, priority: prio, tags: slices.Clone(c.Tags), p: newPoster(KindNtfy, d, red, shownURL(u.Reveal(), true))}, nil
 }
 
 // headerText makes a header value of s: one line, and RFC 2047-encoded

@@ -18,6 +18,7 @@ const DefaultPagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
 // share the dedup_key (the alert id), so PagerDuty keeps one incident per
 // alert however often an event is delivered.
 type PagerDuty struct {
+	shown
 	key      secret.Secret
 	url      string
 	severity string
@@ -48,7 +49,7 @@ func newPagerDuty(c *PagerDutyConfig, path string, d Deps) (*PagerDuty, []error)
 	}
 	red := &redactor{}
 	red.add(key.Reveal())
-	return &PagerDuty{key: key, url: u, severity: c.Severity, p: newPoster(KindPagerDuty, d, red, shownURL(u, false))}, nil
+	return &PagerDuty{shown: describe(KindPagerDuty, shownURL(u, false)), key: key, url: u, severity: c.Severity, p: newPoster(KindPagerDuty, d, red, shownURL(u, false))}, nil
 }
 
 // Notify implements Notifier.

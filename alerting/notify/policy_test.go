@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -85,8 +86,18 @@ func TestNetworkErrorsRetry(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
 	closed.Close()
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read the body: only then does the server notice the client
+		// going away and cancel r.Context().
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
 	defer hang.Close()
+	defer close(release)
 	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer tlsSrv.Close()
 	for name, u := range map[string]string{
@@ -109,15 +120,15 @@ func TestNetworkErrorsRetry(t *testing.T) {
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	for in, want := range map[string]time.Duration{
-		"":                              0,
-		"0":                             0,
-		"-5":                            0,
-		"17":                            17 * time.Second,
-		" 3 ":                           3 * time.Second,
-		"99999999999999999":             7 * 24 * time.Hour,
-		"soon":                          0,
-		"Mon, 02 Nov 2026 09:01:00 GMT": time.Minute,
-		"Mon, 02 Nov 2026 08:59:00 GMT": 0,
+		"":                               0,
+		"0":                              0,
+		"-5":                             0,
+		"17":                             17 * time.Second,
+		" 3 ":                            3 * time.Second,
+		"99999999999999999":              7 * 24 * time.Hour,
+		"soon":                           0,
+		"Mon, 02 Nov 2026 09:01:00 GMT":  time.Minute,
+		"Mon, 02 Nov 2026 08:59:00 GMT":  0,
 		"Monday, 02-Nov-26 09:00:30 GMT": 30 * time.Second,
 	} {
 		if got := parseRetryAfter(in, now); got != want {

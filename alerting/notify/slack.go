@@ -14,6 +14,7 @@ import (
 // (header, what and why, the mention, buttons) and a plain "text"
 // fallback for notifications and old clients.
 type Slack struct {
+	shown
 	url secret.Secret
 	p   *poster
 }
@@ -34,7 +35,7 @@ func newSlack(c *SlackConfig, path string, d Deps) (*Slack, []error) {
 	}
 	red := &redactor{}
 	red.addURL(u.Reveal())
-	return &Slack{url: u, p: newPoster(KindSlack, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Slack{shown: describe(KindSlack, shownURL(u.Reveal(), true)), url: u, p: newPoster(KindSlack, d, red, shownURL(u.Reveal(), true))}, nil
 }
 
 // Notify implements Notifier.

@@ -13,6 +13,7 @@ import (
 // RichTextBlock TextRuns, which Teams shows as plain text: a TextBlock
 // would render markdown, links included.
 type Teams struct {
+	shown
 	url secret.Secret
 	p   *poster
 }
@@ -33,7 +34,7 @@ func newTeams(c *TeamsConfig, path string, d Deps) (*Teams, []error) {
 	}
 	red := &redactor{}
 	red.addURL(u.Reveal())
-	return &Teams{url: u, p: newPoster(KindTeams, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Teams{shown: describe(KindTeams, shownURL(u.Reveal(), true)), url: u, p: newPoster(KindTeams, d, red, shownURL(u.Reveal(), true))}, nil
 }
 
 // Notify implements Notifier.

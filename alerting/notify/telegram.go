@@ -20,6 +20,7 @@ const DefaultTelegramAPI = "https://api.telegram.org"
 // Telegram refuses buttons to addresses such as http://localhost, and a
 // refused message would be lost.
 type Telegram struct {
+	shown
 	token  secret.Secret
 	chatID string
 	api    string
@@ -57,7 +58,7 @@ func newTelegram(c *TelegramConfig, path string, d Deps) (*Telegram, []error) {
 	red := &redactor{}
 	red.add(tok.Reveal())
 	red.add("bot" + tok.Reveal())
-	t := &Telegram{token: tok, chatID: c.ChatID, api: strings.TrimRight(api, "/")}
+	t := &Telegram{shown: describe(KindTelegram, shownURL(api, false)), token: tok, chatID: c.ChatID, api: strings.TrimRight(api, "/")}
 	t.p = newPoster(KindTelegram, d, red, shownURL(t.api, false)+"/bot…/sendMessage")
 	t.p.onError = telegramRetryAfter
 	return t, nil

@@ -25,6 +25,7 @@ import (
 // timestamps more than a few minutes old, and drop repeated
 // Idempotency-Keys: delivery is at least once.
 type Webhook struct {
+	shown
 	url    secret.Secret
 	secret secret.Secret
 	now    func() time.Time
@@ -55,7 +56,7 @@ func newWebhook(c *WebhookConfig, path string, d Deps) (*Webhook, []error) {
 	red := &redactor{}
 	red.addURL(u.Reveal())
 	red.add(key.Reveal())
-	return &Webhook{url: u, secret: key, now: d.now(), p: newPoster(KindWebhook, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Webhook{shown: describe(KindWebhook, shownURL(u.Reveal(), true)), url: u, secret: key, now: d.now(), p: newPoster(KindWebhook, d, red, shownURL(u.Reveal(), true))}, nil
 }
 
 // WebhookSignature computes the X-Pantau-Signature value for a body sent

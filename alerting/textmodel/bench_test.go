@@ -2,6 +2,7 @@ package textmodel
 
 import (
 	"testing"
+	"time"
 
 	"github.com/jonreiter/govader"
 )
@@ -68,6 +69,33 @@ func BenchmarkGoVADER(b *testing.B) {
 		_ = a.PolarityScores(benchTexts[i%len(benchTexts)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mentions/s")
+}
+
+// BenchmarkVsGoVADER runs both on the same texts, alternating batches, so
+// that a noisy shared machine slows both alike; it reports each one's
+// time per mention and the speed-up (target: at least 5x).
+func BenchmarkVsGoVADER(b *testing.B) {
+	m := Default()
+	a := govader.NewSentimentIntensityAnalyzer()
+	var ours, theirs time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		for _, t := range benchTexts {
+			_ = m.Analyze(t, "")
+		}
+		t1 := time.Now()
+		for _, t := range benchTexts {
+			_ = a.PolarityScores(t)
+		}
+		ours += t1.Sub(t0)
+		theirs += time.Since(t1)
+	}
+	n := float64(b.N * len(benchTexts))
+	b.ReportMetric(float64(ours.Nanoseconds())/n, "ns/mention")
+	b.ReportMetric(float64(theirs.Nanoseconds())/n, "govader-ns/mention")
+	b.ReportMetric(float64(theirs)/float64(ours), "x-govader")
 }
 
 func BenchmarkDefaultParse(b *testing.B) {

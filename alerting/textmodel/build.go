@@ -112,6 +112,9 @@ func Build(d *Data, log io.Writer) (*Built, error) {
 	for k, v := range en.l2 {
 		thr.add("l2_"+k, v, "L2 penalty chosen by cross-validated log-loss")
 	}
+	for k, v := range en.minDF {
+		thr.add("words_"+k, float64(b2i(v != noWords)), "1: the head reads words, 0: lexicon and cue features only (chosen by cross-validated log-loss)")
+	}
 	thr.add("l2_id_sentiment", idSent.l2, "L2 penalty chosen by cross-validated log-loss")
 	thr.add("l2_id_anger", idAnger.l2, "L2 penalty chosen by cross-validated log-loss")
 
@@ -349,8 +352,8 @@ func (st *stages) langEvidence() []byte {
 	for i := range st.m.ents {
 		e := &st.m.ents[i]
 		if e.val != 0 && e.alias[0] < 0 {
-			if r, _ := utf8.DecodeRuneInString(e.name); r < utf8.RuneSelf && isASCIILetter(byte(r)) {
-				enc[e.name] += 2
+			if r, _ := utf8.DecodeRuneInString(st.m.names[i]); r < utf8.RuneSelf && isASCIILetter(byte(r)) {
+				enc[st.m.names[i]] += 2
 				nEN += 2
 			}
 		}
@@ -476,43 +479,8 @@ func fit(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, min
 		}
 		sr[n] = fz.row(&c.ex[i], x, ys[i], w)
 	}
-	if expNB > 0 && K == 2 {
-		nv := len(fz.names)
-		pc, qc := make([]float64, nv), make([]float64, nv)
-		for _, r := range sr {
-			for t, j := range r.idx {
-				if int(j) < nv {
-					if r.y == 1 {
-						pc[j] += float64(r.val[t])
-					} else {
-						qc[j] += float64(r.val[t])
-					}
-				}
-			}
-		}
-		ps, qs := 0.0, 0.0
-		for j := range pc {
-			pc[j] += expNB
-			qc[j] += expNB
-			ps += pc[j]
-			qs += qc[j]
-		}
-		rr := make([]float64, nv)
-		for j := range rr {
-			rr[j] = math.Log((pc[j] / ps) / (qc[j] / qs))
-		}
-		for _, r := range sr {
-			for t, j := range r.idx {
-				if int(j) < nv {
-					r.val[t] *= float32(rr[j])
-				}
-			}
-		}
-	}
 	return &head{fz: fz, lm: fitLR(sr, K, fz.dim(), fitOptions{L2: l2}), l2: l2}
 }
-
-var expNB = 0.0
 
 // fitGeneric fits a head on generic features only (no words).
 func fitGeneric(gen [][]float64, rows []int, ys []int, ws []float64, K int, l2 float64) *head {
@@ -598,34 +566,46 @@ func (st *stages) oofProbs(c corpus, ys []int, ws []float64, K, minDF int, l2 fl
 	return oofProbsRows(c, allRows(len(c.ex)), ys, ws, nil, K, minDF, l2)
 }
 
-// selectL2 picks the L2 penalty with the lowest cross-validated log-loss.
-// To stay fast it uses 5 of the folds as held-out sets.
-func selectL2(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, minDF int) float64 {
+// noWords as a minimum document frequency leaves the vocabulary empty: the
+// head reads the dense features only.
+const noWords = 1 << 30
+
+// selectConfig picks the L2 penalty, and whether to read words at all
+// (minDF or noWords), with the lowest cross-validated log-loss. To stay
+// fast it holds out 5 of the 10 folds in turn.
+func selectConfig(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K int, minDFs ...int) (int, float64) {
 	folds := foldsOf(c, rows)
-	best, bestLoss := l2Grid[0], math.Inf(1)
-	for _, l2 := range l2Grid {
-		loss, n := 0.0, 0.0
-		for k := 0; k < Folds; k += 2 {
-			h := fit(c, without(folds, k), ys, ws, extra, K, minDF, l2)
-			for _, i := range folds[k] {
-				var x []float64
-				if extra != nil {
-					x = extra[i]
+	bestDF, best, bestLoss := minDFs[0], l2Grid[0], math.Inf(1)
+	for _, minDF := range minDFs {
+		for _, l2 := range l2Grid {
+			loss, n := 0.0, 0.0
+			for k := 0; k < Folds; k += 2 {
+				h := fit(c, without(folds, k), ys, ws, extra, K, minDF, l2)
+				for _, i := range folds[k] {
+					var x []float64
+					if extra != nil {
+						x = extra[i]
+					}
+					p := h.probs(&c.ex[i], x)
+					w := 1.0
+					if ws != nil {
+						w = ws[i]
+					}
+					loss -= w * math.Log(math.Max(p[ys[i]], 1e-12))
+					n += w
 				}
-				p := h.probs(&c.ex[i], x)
-				w := 1.0
-				if ws != nil {
-					w = ws[i]
-				}
-				loss -= w * math.Log(math.Max(p[ys[i]], 1e-12))
-				n += w
+			}
+			if loss /= n; loss < bestLoss-1e-9 {
+				bestDF, best, bestLoss = minDF, l2, loss
 			}
 		}
-		if loss /= n; loss < bestLoss {
-			best, bestLoss = l2, loss
-		}
 	}
-	return best
+	return bestDF, best
+}
+
+func selectL2(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, minDF int) float64 {
+	_, l2 := selectConfig(c, rows, ys, ws, extra, K, minDF)
+	return l2
 }
 
 func (st *stages) fitSelect(c corpus, ys []int, ws []float64, K, minDF int, name string, note func(string, ...any)) *head {
@@ -684,6 +664,7 @@ type enHeads struct {
 	sent, anger, compl, sev, gen, genSev *head
 	complThr, genThr                     float64
 	l2                                   map[string]float64
+	minDF                                map[string]int
 }
 
 // english fits every English head and the generic heads on rows (indices
@@ -709,11 +690,15 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 		sentY[i] = y
 		angerY[i] = b2i(st.sev[i].Emotion == "anger")
 	}
-	l2s := selectL2(c, sentRows, sentY, nil, nil, 3, 2)
-	en.sent = fit(c, sentRows, sentY, nil, nil, 3, 2, l2s)
-	l2a := selectL2(c, sentRows, angerY, nil, nil, 2, 2)
-	en.anger = fit(c, sentRows, angerY, nil, nil, 2, 2, l2a)
+	// English has little labeled sentiment, all of it tweets to brands:
+	// the heads may choose to read the lexicon features only, which
+	// travel better to other kinds of text.
+	dfS, l2s := selectConfig(c, sentRows, sentY, nil, nil, 3, 2, noWords)
+	en.sent = fit(c, sentRows, sentY, nil, nil, 3, dfS, l2s)
+	dfA, l2a := selectConfig(c, sentRows, angerY, nil, nil, 2, 2, noWords)
+	en.anger = fit(c, sentRows, angerY, nil, nil, 2, dfA, l2a)
 	en.l2["en_sentiment"], en.l2["en_anger"] = l2s, l2a
+	en.minDF = map[string]int{"en_sentiment": dfS, "en_anger": dfA}
 
 	// Complaint, words and dense features.
 	l2c := selectL2(c, rows, st.cmpY, nil, nil, 2, 2)
@@ -725,8 +710,8 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	// Generic complaint head: its inputs include sentiment and anger
 	// probabilities, which must be out-of-fold for the rows it learns
 	// from (a head that saw a row's label would look too sure of it).
-	sentOOF := oofProbsRows(c, sentRows, sentY, nil, nil, 3, 2, l2s)
-	angerOOF := oofProbsRows(c, sentRows, angerY, nil, nil, 2, 2, l2a)
+	sentOOF := oofProbsRows(c, sentRows, sentY, nil, nil, 3, dfS, l2s)
+	angerOOF := oofProbsRows(c, sentRows, angerY, nil, nil, 2, dfA, l2a)
 	gen := make([][]float64, len(c.ex))
 	for _, i := range rows {
 		sp, ap := sentOOF[i], angerOOF[i]
@@ -765,8 +750,9 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	for _, i := range sevRows {
 		sevW[i] = float64(len(sevRows)) / (4 * float64(max(counts[sevY[i]], 1)))
 	}
-	l2v := selectL2(c, sevRows, sevY, sevW, nil, 4, 2)
-	en.sev = fit(c, sevRows, sevY, sevW, nil, 4, 2, l2v)
+	dfV, l2v := selectConfig(c, sevRows, sevY, sevW, nil, 4, 2, noWords)
+	en.sev = fit(c, sevRows, sevY, sevW, nil, 4, dfV, l2v)
+	en.minDF["en_severity"] = dfV
 	en.l2["en_severity"] = l2v
 	en.genSev = fitGeneric(gen, sevRows, sevY, sevW, 4, 1e-3)
 	if note != nil {

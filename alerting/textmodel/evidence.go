@@ -18,36 +18,39 @@ func (m *Model) evidence(z *scratch, o *outputs, lang Lang, share float64) []str
 	// The words behind the verdict: for a complaint, the features that
 	// pushed the complaint up (English head) or the sentiment down
 	// (Indonesian); otherwise the ones behind the sentiment.
+	// mode: 1 complaint, 2 negative, 3 positive.
 	var kind string
-	var score func(ws []float32) float64
+	mode := 0
 	w := o.idW
 	switch {
 	case o.complaint >= ComplaintThreshold:
-		kind = "complaint words: "
-		score = func(ws []float32) float64 {
-			return (1-w)*float64(ws[slotENCompl]) + w*float64(ws[slotIDNeg]-ws[slotIDPos])
-		}
+		kind, mode = "complaint words: ", 1
 	case o.sentiment <= -0.3:
-		kind = "negative words: "
-		score = func(ws []float32) float64 {
-			return (1-w)*float64(ws[slotENNeg]-ws[slotENPos]) + w*float64(ws[slotIDNeg]-ws[slotIDPos])
-		}
+		kind, mode = "negative words: ", 2
 	case o.sentiment >= 0.3:
-		kind = "positive words: "
-		score = func(ws []float32) float64 {
-			return (1-w)*float64(ws[slotENPos]-ws[slotENNeg]) + w*float64(ws[slotIDPos]-ws[slotIDNeg])
-		}
+		kind, mode = "positive words: ", 3
 	}
 	if kind != "" {
 		var top [3]int32
 		var topS [3]float64
 		n := 0
-		for _, h := range z.feats {
-			i := m.tab.get(h)
-			if i < 0 || m.ents[i].w < 0 {
-				continue
+		for _, i := range z.hits {
+			var ws [nSlots]float32
+			if o := m.wofID[i]; o >= 0 {
+				copy(ws[:slotENNeg], m.wID[o:o+nIDSlots])
 			}
-			s := score(m.w[m.ents[i].w : m.ents[i].w+nSlots])
+			if o := m.wofEN[i]; o >= 0 {
+				copy(ws[slotENNeg:], m.wEN[o:o+nENSlots])
+			}
+			var s float64
+			switch mode {
+			case 1:
+				s = (1-w)*float64(ws[slotENCompl]) + w*float64(ws[slotIDNeg]-ws[slotIDPos])
+			case 2:
+				s = (1-w)*float64(ws[slotENNeg]-ws[slotENPos]) + w*float64(ws[slotIDNeg]-ws[slotIDPos])
+			default:
+				s = (1-w)*float64(ws[slotENPos]-ws[slotENNeg]) + w*float64(ws[slotIDPos]-ws[slotIDNeg])
+			}
 			if s < 0.25 {
 				continue
 			}
@@ -79,7 +82,7 @@ func (m *Model) evidence(z *scratch, o *outputs, lang Lang, share float64) []str
 					b.WriteString(", ")
 				}
 				b.WriteByte('\'')
-				writeFeature(&b, m.ents[top[k]].name)
+				writeFeature(&b, m.names[top[k]])
 				b.WriteByte('\'')
 			}
 			ev = append(ev, b.String())

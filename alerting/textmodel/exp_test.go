@@ -1,7 +1,6 @@
 package textmodel
 
 import (
-	"math"
 	"os"
 	"strings"
 	"testing"
@@ -248,50 +247,38 @@ func TestExpEnSent(t *testing.T) {
 	}
 }
 
-func TestExpNB(t *testing.T) {
-	if os.Getenv("EXPNB") == "" {
+
+func TestExpEnAnger(t *testing.T) {
+	if os.Getenv("EXPEA") == "" {
 		t.Skip()
 	}
 	d, _ := LoadData("../../../shared/data")
 	m := Default()
 	st := newStages(d, m)
 	c := st.cmp
-	// NB scaling only in fit; probs() uses unscaled rows, so evaluate via a wrapper: scale folded in weights.
-	for _, a := range []float64{0.5, 1} {
-		expNB = a
-		for _, l2 := range []float64{1e-3, 3e-3, 1e-2, 3e-2} {
-			folds := foldsOf(c, allRows(len(c.ex)))
-			oof := make([][]float64, len(c.ex))
-			for k, test := range folds {
-				h := fitNBFolded(c, without(folds, k), st.cmpY, l2)
-				for _, i := range test { oof[i] = h.probs(&c.ex[i], nil) }
+	var rows []int
+	y := make([]int, len(c.ex))
+	sy := make([]int, len(c.ex))
+	for i := range c.ex {
+		if !st.hasSev[i] { continue }
+		s, ok := sentClasses[st.sev[i].Sentiment]
+		if !ok { continue }
+		rows = append(rows, i)
+		y[i] = b2i(st.sev[i].Emotion == "anger")
+		sy[i] = s
+	}
+	for _, minDF := range []int{2, 1 << 30} {
+		for _, l2 := range []float64{1e-3, 3e-3, 1e-2} {
+			oof := oofProbsRows(c, rows, y, nil, nil, 2, minDF, l2)
+			_, f := bestF1Threshold(oof, y)
+			oofs := oofProbsRows(c, rows, sy, nil, nil, 3, minDF, l2)
+			acc := 0
+			for _, i := range rows {
+				b := 0
+				for k := range oofs[i] { if oofs[i][k] > oofs[i][b] { b = k } }
+				acc += b2i(b == sy[i])
 			}
-			thr, f := bestF1Threshold(oof, st.cmpY)
-			t.Logf("nb a=%g l2 %g: bestF1 %.3f @%.2f", a, l2, f, thr)
+			t.Logf("minDF %d l2 %g: anger bestF1 %.3f, sentiment acc %.3f", minDF, l2, f, float64(acc)/float64(len(rows)))
 		}
 	}
-	expNB = 0
-}
-
-// fitNBFolded fits with NB scaling and folds the scale into the weights.
-func fitNBFolded(c corpus, rows []int, ys []int, l2 float64) *head {
-	h := fit(c, rows, ys, nil, nil, 2, 2, l2)
-	// recompute r as fit did
-	nv := len(h.fz.names)
-	pc, qc := make([]float64, nv), make([]float64, nv)
-	for _, i := range rows {
-		r := h.fz.row(&c.ex[i], nil, ys[i], 1)
-		for t, j := range r.idx {
-			if int(j) < nv {
-				if ys[i] == 1 { pc[j] += float64(r.val[t]) } else { qc[j] += float64(r.val[t]) }
-			}
-		}
-	}
-	ps, qs := 0.0, 0.0
-	for j := range pc { pc[j] += expNB; qc[j] += expNB; ps += pc[j]; qs += qc[j] }
-	for j := 0; j < nv; j++ {
-		rr := math.Log((pc[j] / ps) / (qc[j] / qs))
-		for k := 0; k < h.lm.K; k++ { h.lm.W[k*h.lm.D+j] *= rr }
-	}
-	return h
 }

@@ -6,59 +6,82 @@ import "math"
 // the lexicons, the same for every language. Counts enter as log(1+n) so
 // that one more "!" matters less the more there are.
 const (
-	dLexPos      = iota // English-lexicon positive valence, after negation and intensifiers
-	dLexNeg             // English-lexicon negative valence (as a magnitude)
-	dEmoPos             // emoji and emoticon positive valence
-	dEmoNeg             // emoji and emoticon negative valence
-	dExcl               // '!'
-	dQuest              // '?'
-	dShout              // words in capitals
-	dElong              // stretched words: "parahhh"
-	dHandleStart        // the post starts by addressing someone
-	dCSHandle           // it addresses a customer-service account
-	dHandles            // handles
-	dURL                // links
-	dHashtags           // hashtags
-	dNegs               // negators
-	dProblem            // problem words: "rusak", "broken"
-	dRequest            // requests: "tolong", "please"
-	dAgain              // recurrence: "lagi", "still"
-	dDomain             // what is bought: "paket", "order"
-	dDuration           // a waited duration: "3 hari", "two weeks", "seminggu"
-	dQWord              // question words: "kenapa", "why"
-	dAddress            // the agent addressed: "min", "kak"
-	dYou                // second person: "you", "kalian"
-	dAccuse             // accusations: "penipu", "scam"
-	dThreat             // threats: "ylki", "lawyer"
-	dFollowUp           // chasing an answer
-	dPrivate            // a private channel
-	dSarcasm            // praise before a problem
-	dWords              // length in words
+	// English-lexicon features: they read the VADER/AFINN valences, so they
+	// mean something only for English words (code-mixed text included).
+	dLexPos     = iota // positive valence, after negation, intensifiers and contrast
+	dLexNeg            // negative valence (as a magnitude)
+	dPosWords          // words with a positive contribution
+	dNegWords          // words with a negative contribution
+	dMaxPos            // the strongest positive contribution, /4
+	dMaxNeg            // the strongest negative contribution, /4
+	dNegatedPos        // positive words under a negation: "not good"
+	dNegatedNeg        // negative words under a negation: "not bad"
+	dNegXHandle        // negative and addressed to someone at the start
+	dNegXYou           // negative and in the second person
+	dNegXDomain        // negative and about an order, an account, a service
+	dNegXCS            // negative and addressed to a customer-service account
+
+	// Language-neutral features (the generic heads read these).
+	dEmoPos      // emoji and emoticon positive valence
+	dEmoNeg      // emoji and emoticon negative valence
+	dExcl        // '!'
+	dQuest       // '?'
+	dShout       // words in capitals
+	dElong       // stretched words: "parahhh"
+	dHandleStart // the post starts by addressing someone
+	dCSHandle    // it addresses a customer-service account
+	dHandles     // handles
+	dNoHandle    // it addresses nobody
+	dURL         // links
+	dHashtags    // hashtags
+	dNegs        // negators
+	dProblem     // problem words: "rusak", "broken"
+	dRequest     // requests: "tolong", "please"
+	dAgain       // recurrence: "lagi", "still"
+	dDomain      // what is bought: "paket", "order"
+	dDuration    // a waited duration: "3 hari", "two weeks", "seminggu"
+	dQWord       // question words: "kenapa", "why"
+	dAddress     // the agent addressed: "min", "kak"
+	dYou         // second person: "you", "kalian"
+	dAccuse      // accusations: "penipu", "scam"
+	dThreat      // threats: "ylki", "lawyer"
+	dFollowUp    // chasing an answer
+	dPrivate     // a private channel
+	dSarcasm     // praise before a problem
+	dWords       // length in words
 	nDense
 )
 
 // DenseNames names the dense features (data/heads.tsv).
-var DenseNames = [nDense]string{"lex_pos", "lex_neg", "emo_pos", "emo_neg", "exclaim", "question", "shout", "elongated",
-	"handle_start", "cs_handle", "handles", "url", "hashtags", "negators", "problem", "request", "again", "domain",
+var DenseNames = [nDense]string{"lex_pos", "lex_neg", "pos_words", "neg_words", "max_pos", "max_neg", "negated_pos", "negated_neg",
+	"neg_x_handle", "neg_x_you", "neg_x_domain", "neg_x_cs",
+	"emo_pos", "emo_neg", "exclaim", "question", "shout", "elongated",
+	"handle_start", "cs_handle", "handles", "no_handle", "url", "hashtags", "negators", "problem", "request", "again", "domain",
 	"duration", "question_word", "address", "you", "accuse", "threat", "follow_up", "private", "sarcasm", "words"}
 
 // Generic features: the sentiment and anger of the text, read by its own
-// language's heads, then the language-neutral dense features (the English
-// lexicon sums are left out: they are near zero on Indonesian text, and a
-// head fitted on English would read that as "no opinion").
+// language's heads, their interactions with being addressed to someone,
+// then the language-neutral dense features. The English-lexicon features
+// are left out: they are near zero on Indonesian text, and a head fitted on
+// English would read that as "no opinion".
 const (
-	gNegP    = iota // P(negative)
-	gPosP           // P(positive)
-	gAngerP         // P(anger)
-	gDense0         // dense features from dEmoPos on
-	nGen     = gDense0 + nDense - dEmoPos
-	genDense = dEmoPos
+	gNegP       = iota // P(negative)
+	gPosP              // P(positive)
+	gAngerP            // P(anger)
+	gNegXHandle        // P(negative) when addressed to someone at the start
+	gNegXYou           // ... in the second person
+	gNegXDomain        // ... about an order, account, service
+	gNegXAddr          // ... addressing the agent ("min", "kak")
+	gNegXQuest         // ... and asking
+	gDense0            // dense features from dEmoPos on
+	nGen        = gDense0 + nDense - dEmoPos
+	genDense    = dEmoPos
 )
 
 // GenNames names the generic features.
 var GenNames = func() [nGen]string {
 	var n [nGen]string
-	n[gNegP], n[gPosP], n[gAngerP] = "neg_p", "pos_p", "anger_p"
+	copy(n[:], []string{"neg_p", "pos_p", "anger_p", "negp_x_handle", "negp_x_you", "negp_x_domain", "negp_x_address", "negp_x_question"})
 	for d := genDense; d < nDense; d++ {
 		n[gDense0+d-genDense] = DenseNames[d]
 	}
@@ -71,6 +94,7 @@ type scratch struct {
 	norm  []byte
 	toks  []tok
 	feats []uint64 // feature keys: words, negated words, pairs
+	hits  []int32  // entries of the features that carry weights (set by infer)
 	names []string // feature texts, only when wantNames (train command)
 
 	wantNames bool
@@ -85,6 +109,9 @@ type scratch struct {
 	// Counted by scan.
 	en, id, ot          float64 // language evidence
 	lexPos, lexNeg      float64
+	posWords, negWords  int
+	maxPos, maxNeg      float64
+	negPos, negNeg      int
 	emoPos, emoNeg      float64
 	excl, quest, shouts int
 	elong               int
@@ -98,11 +125,11 @@ type scratch struct {
 }
 
 func newScratch() *scratch {
-	return &scratch{norm: make([]byte, 0, 512), toks: make([]tok, 0, 128), feats: make([]uint64, 0, 256)}
+	return &scratch{norm: make([]byte, 0, 512), toks: make([]tok, 0, 128), feats: make([]uint64, 0, 256), hits: make([]int32, 0, 256)}
 }
 
 func (z *scratch) reset() {
-	*z = scratch{norm: z.norm[:0], toks: z.toks[:0], feats: z.feats[:0], names: z.names[:0], wantNames: z.wantNames, sarc: -1}
+	*z = scratch{norm: z.norm[:0], toks: z.toks[:0], feats: z.feats[:0], hits: z.hits[:0], names: z.names[:0], wantNames: z.wantNames, sarc: -1}
 }
 
 // text returns the canonical text of a token (aliasing the buffer or the
@@ -112,7 +139,7 @@ func (z *scratch) text(m *Model, t *tok) string {
 	case t.kind == kNum:
 		return "#"
 	case t.s < 0 && t.e >= 0:
-		return m.ents[t.e].name
+		return m.names[t.e]
 	case t.s >= 0:
 		return string(z.norm[t.s:t.t])
 	}
@@ -251,13 +278,26 @@ func (z *scratch) scan(m *Model) {
 				v *= 1.2
 			}
 			if neg {
+				if v > 0 {
+					z.negPos++
+				} else {
+					z.negNeg++
+				}
 				v *= -0.74
 			}
 			v *= butF
 			if v > 0 {
 				z.lexPos += v
+				z.maxPos = math.Max(z.maxPos, v)
+				if v >= 0.5 {
+					z.posWords++
+				}
 			} else {
 				z.lexNeg -= v
+				z.maxNeg = math.Max(z.maxNeg, -v)
+				if v <= -0.5 {
+					z.negWords++
+				}
 			}
 			lastVal = v
 		} else if r&rInt != 0 && lastVal != 0 {
@@ -312,7 +352,10 @@ func (z *scratch) scan(m *Model) {
 		if r&rAccuse != 0 && !neg {
 			z.dense[dAccuse]++
 		}
-		for _, pi := range e.phr {
+		if r&rPhrase == 0 {
+			continue
+		}
+		for _, pi := range m.phrOf[t.e] {
 			p := &m.phr[pi]
 			if !m.matchAt(p, toks, i) {
 				continue
@@ -336,25 +379,39 @@ func (z *scratch) scan(m *Model) {
 	d := &z.dense
 	d[dLexPos] = math.Log1p(z.lexPos)
 	d[dLexNeg] = math.Log1p(z.lexNeg)
+	d[dPosWords] = log1pInt(z.posWords)
+	d[dNegWords] = log1pInt(z.negWords)
+	d[dMaxPos] = z.maxPos / 4
+	d[dMaxNeg] = z.maxNeg / 4
+	d[dNegatedPos] = log1pInt(z.negPos)
+	d[dNegatedNeg] = log1pInt(z.negNeg)
+	if neg := z.lexNeg + z.emoNeg; neg > 0 {
+		n := math.Log1p(neg)
+		d[dNegXHandle] = n * b2f(z.handleStart)
+		d[dNegXYou] = n * b2f(d[dYou] > 0)
+		d[dNegXDomain] = n * b2f(d[dDomain] > 0)
+		d[dNegXCS] = n * b2f(z.csHandle)
+	}
 	d[dEmoPos] = math.Log1p(z.emoPos)
 	d[dEmoNeg] = math.Log1p(z.emoNeg)
-	d[dExcl] = math.Log1p(float64(z.excl))
-	d[dQuest] = math.Log1p(float64(z.quest))
-	d[dShout] = math.Log1p(float64(z.shouts))
-	d[dElong] = math.Log1p(float64(z.elong))
+	d[dExcl] = log1pInt(z.excl)
+	d[dQuest] = log1pInt(z.quest)
+	d[dShout] = log1pInt(z.shouts)
+	d[dElong] = log1pInt(z.elong)
 	d[dHandleStart] = b2f(z.handleStart)
 	d[dCSHandle] = b2f(z.csHandle)
-	d[dHandles] = math.Log1p(float64(z.handles))
+	d[dHandles] = log1pInt(z.handles)
+	d[dNoHandle] = b2f(z.handles == 0)
 	d[dURL] = b2f(z.urls > 0)
-	d[dHashtags] = math.Log1p(float64(z.hashtags))
+	d[dHashtags] = log1pInt(z.hashtags)
 	for _, k := range [...]int{dNegs, dProblem, dRequest, dAgain, dDomain, dQWord, dAddress, dYou, dAccuse} {
-		d[k] = math.Log1p(d[k])
+		d[k] = log1pInt(int(d[k]))
 	}
 	d[dThreat] = b2f(z.threats != 0)
 	d[dFollowUp] = b2f(z.followUp)
 	d[dPrivate] = b2f(z.private)
 	d[dSarcasm] = b2f(z.sarc >= 0)
-	d[dWords] = math.Log1p(float64(z.words)) / 3
+	d[dWords] = log1pInt(z.words) / 3
 }
 
 // findSarcasm finds praise that a problem turns sour: a praise word among
@@ -389,6 +446,21 @@ func (z *scratch) findSarcasm(m *Model) int {
 		return cand
 	}
 	return -1
+}
+
+// log1pTab holds log(1+n) for the small counts the features use.
+var log1pTab = func() (t [64]float64) {
+	for i := range t {
+		t[i] = math.Log1p(float64(i))
+	}
+	return
+}()
+
+func log1pInt(n int) float64 {
+	if n >= 0 && n < len(log1pTab) {
+		return log1pTab[n]
+	}
+	return math.Log1p(float64(n))
 }
 
 func b2f(b bool) float64 {

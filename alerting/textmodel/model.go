@@ -58,30 +58,42 @@ const (
 // GenHeadNames names the generic heads in data/heads.tsv.
 var GenHeadNames = [nGenHeads]string{"gen_complaint", "gen_sev1", "gen_sev2", "gen_sev3", "gen_sev4"}
 
-// entry is what the table knows about one key: a word (with its roles,
-// valence, language evidence and weights) or a negated word or word pair
-// (weights only).
+const (
+	nIDSlots = slotENNeg
+	nENSlots = nSlots - slotENNeg
+)
+
+// entry is what the hot path needs to know about one key: a word (its
+// roles, valence, language evidence and weights) or a negated word or word
+// pair (weights only). It is kept small (32 bytes) so that the entries a
+// text touches share few cache lines; the rest (name, hash, phrases) lives
+// in Model.names, Model.hashes and Model.phrOf, indexed alike.
 type entry struct {
-	name  string
-	h     uint64
 	roles role
 	val   float32  // English-lexicon or emoji valence, VADER scale -4..4
 	lang  float32  // language evidence: > 0 Indonesian, < 0 English
 	other float32  // evidence for a language we do not score
 	alias [2]int32 // informal spelling: its canonical word(s); alias[0] < 0 otherwise
-	w     int32    // offset of the weights in Model.w, -1 for none
-	phr   []int32  // phrases that start with this word
+	_     [2]int32
 }
 
 // Model is a parsed model. It is immutable after Parse and safe for
 // concurrent use.
 type Model struct {
-	tab  *table
-	ents []entry
-	w    []float32 // nSlots per weighted entry
+	tab    *table
+	ents   []entry
+	names  []string  // canonical text of each entry
+	hashes []uint64  // key of each entry
+	phrOf  [][]int32 // phrases that start with each entry's word
+	// Word weights, split by language so that an English text reads only
+	// the English rows (a smaller working set: this is the hot loop).
+	// wofID[i] / wofEN[i] is entry i's row offset, -1 when it has none.
+	wofID, wofEN []int32
+	wID          []float32 // nIDSlots per row: slots 0..3
+	wEN          []float32 // nENSlots per row: slots 4..12
 
 	bias   [nSlots]float32
-	dense  [nSlots][nDense]float32
+	dense  [nDense][nSlots]float32 // by feature, then slot: one row per nonzero feature
 	gbias  [nGenHeads]float32
 	gen    [nGenHeads][nGen]float32
 	thr    map[string]float64
@@ -90,6 +102,7 @@ type Model struct {
 
 	// Frequently used thresholds, copied out of thr.
 	enComplThr, genComplThr float64
+	enComplLogit, genComplLogit float64 // their logits, subtracted from the heads' scores
 
 	pool sync.Pool
 }
@@ -161,6 +174,7 @@ func Parse(fsys fs.FS) (*Model, error) {
 	}
 	m.enComplThr = m.threshold("en_complaint", 0.5)
 	m.genComplThr = m.threshold("gen_complaint", 0.5)
+	m.enComplLogit, m.genComplLogit = logit(m.enComplThr), logit(m.genComplThr)
 	m.linkPhrases()
 	return m, nil
 }
@@ -178,8 +192,18 @@ func (m *Model) word(name string) int32 {
 	if i := m.tab.get(h); i >= 0 {
 		return i
 	}
+	return m.add(name, h)
+}
+
+// add appends a new entry for key h.
+func (m *Model) add(name string, h uint64) int32 {
 	i := int32(len(m.ents))
-	m.ents = append(m.ents, entry{name: name, h: h, alias: [2]int32{-1, -1}, w: -1})
+	m.ents = append(m.ents, entry{alias: [2]int32{-1, -1}})
+	m.wofID = append(m.wofID, -1)
+	m.wofEN = append(m.wofEN, -1)
+	m.names = append(m.names, name)
+	m.hashes = append(m.hashes, h)
+	m.phrOf = append(m.phrOf, nil)
 	m.tab.put(h, i)
 	return i
 }
@@ -276,24 +300,37 @@ func (m *Model) readWeights(_ int, c []string) error {
 	if f[0] == '!' || strings.IndexByte(f, ' ') >= 0 {
 		h := featureHash(f)
 		if i = m.tab.get(h); i < 0 {
-			i = int32(len(m.ents))
-			m.ents = append(m.ents, entry{name: f, h: h, alias: [2]int32{-1, -1}, w: -1})
-			m.tab.put(h, i)
+			i = m.add(f, h)
 		}
 	} else {
 		i = m.word(f)
 	}
-	e := &m.ents[i]
-	if e.w < 0 {
-		e.w = int32(len(m.w))
-		m.w = append(m.w, make([]float32, nSlots)...)
-	}
+	var row [nSlots]float32
+	var anyID, anyEN bool
 	for k := range nSlots {
 		v, err := strconv.ParseFloat(c[1+k], 64)
 		if err != nil {
 			return err
 		}
-		m.w[int(e.w)+k] = float32(v)
+		row[k] = float32(v)
+		if v != 0 {
+			anyID = anyID || k < slotENNeg
+			anyEN = anyEN || k >= slotENNeg
+		}
+	}
+	if anyID {
+		if m.wofID[i] < 0 {
+			m.wofID[i] = int32(len(m.wID))
+			m.wID = append(m.wID, make([]float32, nIDSlots)...)
+		}
+		copy(m.wID[m.wofID[i]:], row[:slotENNeg])
+	}
+	if anyEN {
+		if m.wofEN[i] < 0 {
+			m.wofEN[i] = int32(len(m.wEN))
+			m.wEN = append(m.wEN, make([]float32, nENSlots)...)
+		}
+		copy(m.wEN[m.wofEN[i]:], row[slotENNeg:])
 	}
 	return nil
 }
@@ -318,7 +355,7 @@ func (m *Model) readHeads(_ int, c []string) error {
 		}
 		for d, dn := range DenseNames {
 			if dn == c[1] {
-				m.dense[s][d] = float32(v)
+				m.dense[d][s] = float32(v)
 				return nil
 			}
 		}

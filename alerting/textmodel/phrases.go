@@ -77,7 +77,7 @@ func (m *Model) addPhrase(text string, cat phraseCat, threat int) {
 			if a := m.ents[i].alias[0]; a >= 0 {
 				i = a // written informally in the seed: match the canonical word
 			}
-			el.h = m.ents[i].h
+			el.h = m.hashes[i]
 		}
 		p.elems = append(p.elems, el)
 	}
@@ -92,7 +92,8 @@ func (m *Model) linkPhrases() {
 		switch first.kind {
 		case elWord:
 			if i := m.tab.get(first.h); i >= 0 {
-				m.ents[i].phr = append(m.ents[i].phr, int32(pi))
+				m.phrOf[i] = append(m.phrOf[i], int32(pi))
+				m.ents[i].roles |= rPhrase
 			}
 			continue
 		case elNeg:
@@ -106,7 +107,8 @@ func (m *Model) linkPhrases() {
 		}
 		for i := range m.ents {
 			if m.ents[i].roles&need != 0 && m.ents[i].alias[0] < 0 {
-				m.ents[i].phr = append(m.ents[i].phr, int32(pi))
+				m.phrOf[i] = append(m.phrOf[i], int32(pi))
+				m.ents[i].roles |= rPhrase
 			}
 		}
 	}

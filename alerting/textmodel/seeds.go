@@ -36,6 +36,7 @@ const (
 	rPraise                    // praise that turns sarcastic before a problem: "mantap", "great"
 	rAcronym                   // written in capitals by habit: not shouting
 	rLex                       // a lexicon or seed word: elongated spellings resolve to it
+	rPhrase                    // a phrase may start here (set by Parse)
 )
 
 // slang maps informal spellings to one or two canonical words. Canonical

@@ -65,73 +65,97 @@ func featureHash(f string) uint64 {
 
 // table is an open-addressing hash map from key hash to entry index. It is
 // built once by Parse and then only read, so concurrent Analyze calls need
-// no lock. A probe compares one integer; 0 marks an empty slot (a key that
-// hashes to 0 is stored as 1, see normKey).
+// no lock. Each slot is one uint64: the top 40 bits of the key's hash (its
+// fingerprint) and the entry index plus one in the low 24 bits, 0 for an
+// empty slot. One word per slot halves the memory a lookup touches (the
+// table of the shipped model fits in about a megabyte); a word that is not
+// in the table matches a 40-bit fingerprint in its probe chain about once
+// in 10^11 lookups, which we accept.
 type table struct {
-	keys  []uint64
-	vals  []int32
-	n     int
+	slots []uint64
 	shift uint
+	all   []kv // every key put, to rehash when growing (cold)
 }
 
-func normKey(h uint64) uint64 {
-	if h == 0 {
-		return 1
+type kv struct {
+	h uint64
+	v int32
+}
+
+const (
+	idxBits = 24
+	idxMask = 1<<idxBits - 1
+)
+
+func fingerprint(h uint64) uint64 {
+	fp := h >> idxBits
+	if fp == 0 {
+		fp = 1
 	}
-	return h
+	return fp << idxBits
 }
 
 func newTable(n int) *table {
 	size := 64
-	for size < 3*n {
+	for size < 2*n {
 		size <<= 1
 	}
-	return &table{keys: make([]uint64, size), vals: make([]int32, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	return &table{slots: make([]uint64, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
 }
 
 func (t *table) slot(h uint64) int { return int((h * 0x9e3779b97f4a7c15) >> t.shift) }
 
 // get returns the entry index of h, or -1.
 func (t *table) get(h uint64) int32 {
-	h = normKey(h)
-	mask := len(t.keys) - 1
+	fp := fingerprint(h)
+	mask := len(t.slots) - 1
 	for i := t.slot(h); ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case h:
-			return t.vals[i]
-		case 0:
+		s := t.slots[i]
+		if s == 0 {
 			return -1
 		}
-	}
-}
-
-// put sets h to v, growing the table to stay at most a third full (short
-// probe chains matter more than memory here).
-func (t *table) put(h uint64, v int32) {
-	h = normKey(h)
-	mask := len(t.keys) - 1
-	for i := t.slot(h); ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case h:
-			t.vals[i] = v
-			return
-		case 0:
-			t.keys[i], t.vals[i] = h, v
-			t.n++
-			if 3*t.n > len(t.keys) {
-				t.grow()
-			}
-			return
+		if s&^idxMask == fp {
+			return int32(s&idxMask) - 1
 		}
 	}
 }
 
-func (t *table) grow() {
-	old := *t
-	*t = *newTable(2 * old.n)
-	for i, k := range old.keys {
-		if k != 0 {
-			t.put(k, old.vals[i])
+// put sets h to v, growing the table to stay at most half full.
+func (t *table) put(h uint64, v int32) {
+	if v < 0 || v >= idxMask {
+		panic("textmodel: table index out of range")
+	}
+	if t.place(h, v) {
+		t.all = append(t.all, kv{h, v})
+		if 2*len(t.all) > len(t.slots) {
+			t.slots = make([]uint64, 2*len(t.slots))
+			t.shift--
+			for _, e := range t.all {
+				t.place(e.h, e.v)
+			}
+		}
+	} else {
+		for k := range t.all {
+			if t.all[k].h == h {
+				t.all[k].v = v
+			}
+		}
+	}
+}
+
+// place writes h -> v into the slots and reports whether h is new.
+func (t *table) place(h uint64, v int32) bool {
+	fp := fingerprint(h)
+	mask := len(t.slots) - 1
+	for i := t.slot(h); ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			t.slots[i] = fp | uint64(v+1)
+			return true
+		}
+		if s&^idxMask == fp {
+			t.slots[i] = fp | uint64(v+1)
+			return false
 		}
 	}
 }

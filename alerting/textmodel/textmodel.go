@@ -96,28 +96,6 @@ type outputs struct {
 // post with a few English words is read by the Indonesian heads, whose
 // training data had code-mixing too, plus the English lexicon features.
 func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
-	lg := &o.logits
-	for _, h := range z.feats {
-		i := m.tab.get(h)
-		if i < 0 {
-			continue
-		}
-		if w := m.ents[i].w; w >= 0 {
-			ws := m.w[w : w+nSlots : w+nSlots]
-			for k := range lg {
-				lg[k] += float64(ws[k])
-			}
-		}
-	}
-	for k := range lg {
-		s := float64(m.bias[k])
-		for d, x := range z.dense {
-			if x != 0 {
-				s += float64(m.dense[k][d]) * x
-			}
-		}
-		lg[k] += s
-	}
 	// Mixing weight: pure above 70% evidence for one language.
 	o.idW = math.Min(1, math.Max(0, (share-0.3)/0.4))
 	if lang == LangID && share >= 0.5 {
@@ -126,33 +104,102 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 	if lang == LangEN && share < 0.5 {
 		o.idW = math.Min(o.idW, 0.5)
 	}
-	idS := softmax3(lg[slotIDNeg], lg[slotIDNeu], lg[slotIDPos])
-	enS := softmax3(lg[slotENNeg], lg[slotENNeu], lg[slotENPos])
+	// Only the heads of the languages in play are computed.
+	lo, hi := 0, int(nSlots)
+	if o.idW == 0 {
+		lo = slotENNeg
+	} else if o.idW == 1 {
+		hi = slotENNeg
+	}
+	var acc [nSlots]float32
+	z.hits = z.hits[:0]
+	useID, useEN := o.idW > 0, o.idW < 1
+	for _, h := range z.feats {
+		i := m.tab.get(h)
+		if i < 0 {
+			continue
+		}
+		hit := false
+		if w := m.wofID[i]; useID && w >= 0 {
+			ws := m.wID[w : w+nIDSlots : w+nIDSlots]
+			acc[0] += ws[0]
+			acc[1] += ws[1]
+			acc[2] += ws[2]
+			acc[3] += ws[3]
+			hit = true
+		}
+		if w := m.wofEN[i]; useEN && w >= 0 {
+			ws := m.wEN[w : w+nENSlots : w+nENSlots]
+			a := acc[slotENNeg:nSlots:nSlots]
+			for k := range ws {
+				a[k] += ws[k]
+			}
+			hit = true
+		}
+		if hit {
+			z.hits = append(z.hits, i)
+		}
+	}
+	for d, x := range z.dense {
+		if x == 0 {
+			continue
+		}
+		row := m.dense[d][lo:hi:hi]
+		a := acc[lo:hi:hi]
+		xf := float32(x)
+		for k := range row {
+			a[k] += row[k] * xf
+		}
+	}
+	lg := &o.logits
+	for k := lo; k < hi; k++ {
+		lg[k] = float64(acc[k] + m.bias[k])
+	}
 	w := o.idW
+	var idS, enS [3]float64
+	var idA, enA float64
+	if w > 0 {
+		idS = softmax3(lg[slotIDNeg], lg[slotIDNeu], lg[slotIDPos])
+		idA = sigmoid(lg[slotIDAnger])
+	}
+	if w < 1 {
+		enS = softmax3(lg[slotENNeg], lg[slotENNeu], lg[slotENPos])
+		enA = sigmoid(lg[slotENAnger])
+	}
 	for k := range o.sent {
 		o.sent[k] = w*idS[k] + (1-w)*enS[k]
 	}
-	o.anger = w*sigmoid(lg[slotIDAnger]) + (1-w)*sigmoid(lg[slotENAnger])
+	o.anger = w*idA + (1-w)*enA
 	o.sentiment = o.sent[2] - o.sent[0]
 
 	// Complaint: the English head reads the words; the generic head reads
 	// the sentiment and the cues and serves Indonesian.
-	var g [nGen]float64
-	GenericFeatures(o.sent[0], o.sent[2], o.anger, z.dense[:], g[:])
 	var gl [nGenHeads]float64
-	for h := range gl {
-		s := float64(m.gbias[h])
-		for k, x := range g {
-			s += float64(m.gen[h][k]) * x
+	var pEN, pGen float64
+	if w > 0 {
+		var g [nGen]float64
+		GenericFeatures(o.sent[0], o.sent[2], o.anger, z.dense[:], g[:])
+		for h := range gl {
+			s := float64(m.gbias[h])
+			for k, x := range g {
+				s += float64(m.gen[h][k]) * x
+			}
+			gl[h] = s
 		}
-		gl[h] = s
+		pGen = sigmoid(gl[genCompl] - m.genComplLogit)
 	}
-	pEN := sigmoid(lg[slotENCompl] - logit(m.enComplThr))
-	pGen := sigmoid(gl[genCompl] - logit(m.genComplThr))
+	if w < 1 {
+		pEN = sigmoid(lg[slotENCompl] - m.enComplLogit)
+	}
 	o.complaint = w*pGen + (1-w)*pEN
 	if o.complaint >= ComplaintThreshold {
-		enSev := softmax4(lg[slotENSev1], lg[slotENSev2], lg[slotENSev3], lg[slotENSev4])
-		gSev := softmax4(gl[genSev1], gl[genSev2], gl[genSev3], gl[genSev4])
+		var enSev, gSev [4]float64
+		if w < 1 {
+			enSev = softmax4(lg[slotENSev1], lg[slotENSev2], lg[slotENSev3], lg[slotENSev4])
+		}
+		if w > 0 {
+			gSev = softmax4(gl[genSev1], gl[genSev2], gl[genSev3], gl[genSev4])
+		}
 		best, bp := 0, -1.0
 		for k := range 4 {
 			if p := w*gSev[k] + (1-w)*enSev[k]; p > bp {
@@ -186,6 +233,11 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 // train command calls it too, so both sides compute the same thing.
 func GenericFeatures(negP, posP, angerP float64, dense []float64, g []float64) {
 	g[gNegP], g[gPosP], g[gAngerP] = negP, posP, angerP
+	g[gNegXHandle] = negP * dense[dHandleStart]
+	g[gNegXYou] = negP * b2f(dense[dYou] > 0)
+	g[gNegXDomain] = negP * b2f(dense[dDomain] > 0)
+	g[gNegXAddr] = negP * b2f(dense[dAddress] > 0)
+	g[gNegXQuest] = negP * b2f(dense[dQuest] > 0)
 	copy(g[gDense0:], dense[genDense:])
 }
 

@@ -290,7 +290,11 @@ func (z *scratch) oneWord(m *Model, s string, i int, hashtag bool) int {
 		} else {
 			last, run = r, 1
 		}
-		z.norm = utf8.AppendRune(z.norm, r)
+		if r < utf8.RuneSelf {
+			z.norm = append(z.norm, byte(r))
+		} else {
+			z.norm = utf8.AppendRune(z.norm, r)
+		}
 		j += size
 	}
 done:
@@ -354,7 +358,7 @@ func (z *scratch) finish(m *Model, start, upper, lower, letters, digits int, elo
 		z.norm = z.norm[:start]
 		for _, c := range m.ents[e].alias {
 			if c >= 0 {
-				z.push(tok{h: m.ents[c].h, e: c, s: -1, kind: kWord, fl: fl})
+				z.push(tok{h: m.hashes[c], e: c, s: -1, kind: kWord, fl: fl})
 			}
 		}
 		return

@@ -58,7 +58,10 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	}
 
 	fetcher := collectors.NewFetcher(collectors.FetcherOptions{UserAgent: cfg.UserAgent})
-	work, err := startWork(cfg, st, fetcher, logger)
+	// Inbound webhook sources are served by the dashboard's HTTP server at
+	// POST /hooks/{source}; a reload swaps the sources behind the router.
+	hooks := collectors.NewWebhooks(logger)
+	work, err := startWork(cfg, st, fetcher, hooks, logger)
 	if err != nil {
 		ln.Close()
 		return err
@@ -74,7 +77,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		return work.stop(ctx)
 	})
 
-	srv := ui.New(cfg.HTTP, st, logger, ui.WithAlertActions(&current))
+	srv := ui.New(cfg.HTTP, st, logger, ui.WithAlertActions(&current), ui.WithHandler("/hooks/{source}", hooks))
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
@@ -116,7 +119,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			if !next.HTTP.Equal(cfg.HTTP) || next.DataDir != cfg.DataDir {
 				logger.Warn("config reload: http and data_dir changes take effect after a restart")
 			}
-			fresh, err := startWork(next, st, fetcher, logger)
+			fresh, err := startWork(next, st, fetcher, hooks, logger)
 			if err != nil {
 				logger.Error("config reload failed; keeping the running config", "err", err)
 				continue
@@ -146,7 +149,7 @@ type work struct {
 	sweepDone chan struct{}
 }
 
-func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, logger *slog.Logger) (*work, error) {
+func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, logger *slog.Logger) (*work, error) {
 	cols, err := collectors.Build(cfg.Sources, cfg.Brands, fetcher)
 	if err != nil {
 		return nil, err
@@ -164,6 +167,7 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, logger
 		}
 	}
 	sched.Start()
+	hooks.Set(cols, pipe) // the same sink as the scheduler's
 
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &work{pipe: pipe, sched: sched, stopSweep: cancel, sweepDone: make(chan struct{})}

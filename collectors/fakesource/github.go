@@ -231,9 +231,11 @@ func (s *GitHubServer) search(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
+	wantPR := slices.Contains(is, "pr") || slices.Contains(is, "pull-request")
+	wantIssue := slices.Contains(is, "issue")
 	var hits []GitHubIssue
 	for _, it := range s.snapshot() {
-		if it.PR != slices.Contains(is, "pr") && it.PR != slices.Contains(is, "pull-request") {
+		if (it.PR && !wantPR) || (!it.PR && !wantIssue) {
 			continue
 		}
 		scoped := len(sq.quals["repo"])+len(sq.quals["org"]) == 0
@@ -265,10 +267,17 @@ func (s *GitHubServer) search(w http.ResponseWriter, r *http.Request) {
 	scriptJSON(w, http.StatusOK, map[string]any{"total_count": len(hits), "incomplete_results": false, "items": items})
 }
 
+// find locates the issue of a /repos/{o}/{r}/issues/{n}[/comments] path.
+// It parses the path itself: the rate-limit check that needs it runs
+// before the mux has set the path values.
 func (s *GitHubServer) find(r *http.Request) (GitHubIssue, bool) {
-	n, _ := strconv.Atoi(r.PathValue("n"))
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if len(parts) < 5 || parts[0] != "repos" || parts[3] != "issues" {
+		return GitHubIssue{}, false
+	}
+	n, _ := strconv.Atoi(parts[4])
 	for _, it := range s.snapshot() {
-		if strings.EqualFold(it.Owner, r.PathValue("owner")) && strings.EqualFold(it.Repo, r.PathValue("repo")) && it.Number == n {
+		if strings.EqualFold(it.Owner, parts[1]) && strings.EqualFold(it.Repo, parts[2]) && it.Number == n {
 			return it, true
 		}
 	}
