@@ -74,7 +74,8 @@ var kwTable = func() map[string]kw {
 	add(kwChannel, "wa", "whatsapp", "nomor", "number", "no", "hp", "telepon", "telp", "phone", "line",
 		"kontak", "contact", "di", "at", "on", "ke", "via", "lewat", "call", "sms", "hubungi", "ring")
 	add(kwBusiness, "outlet", "toko", "store", "gerai", "cabang", "kantor", "office", "branch", "showroom",
-		"kunjungi", "visit", "shop", "restoran", "restaurant", "hq", "headquarters", "warehouse")
+		"kunjungi", "visit", "shop", "restoran", "restaurant", "hq", "headquarters", "warehouse", "service",
+		"servis", "pusat")
 	add(kwCurrency, "rp", "idr", "usd", "sgd", "rm", "eur", "aud", "myr", "gbp", "jpy")
 	add(kwUnit, "rb", "ribu", "k", "jt", "juta", "m", "x", "pcs", "kg", "gr", "gram", "g", "ml", "l", "cm",
 		"mm", "km", "gb", "mb", "kb", "tb", "persen", "percent", "hari", "minggu", "bulan", "tahun", "jam",

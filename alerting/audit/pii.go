@@ -402,6 +402,13 @@ func (sc *scanner) tokenize() {
 				for j < n && (isAlnum(t[j]) || t[j] == '_' || c == '@' && t[j] == '.' && j+1 < n && isAlnum(t[j+1])) {
 					j++
 				}
+				// Hashtags never go on with '-' or '/' and digits:
+				// "#INV-88213047" is an invoice number after a '#'.
+				if c == '#' && j+1 < n && (t[j] == '-' || t[j] == '/') && isDigit(t[j+1]) {
+					sc.toks = append(sc.toks, ptok{i, i + 1, tPunct})
+					i++
+					continue
+				}
 				sc.toks = append(sc.toks, ptok{i, j, tZone})
 				i = j
 			default:

@@ -351,7 +351,7 @@ func (st *stages) langEvidence() []byte {
 	// Lexicon words are English even when no tweet used them.
 	for i := range st.m.ents {
 		e := &st.m.ents[i]
-		if e.val != 0 && e.alias[0] < 0 {
+		if e.val != 0 && e.alias < 0 {
 			if r, _ := utf8.DecodeRuneInString(st.m.names[i]); r < utf8.RuneSelf && isASCIILetter(byte(r)) {
 				enc[st.m.names[i]] += 2
 				nEN += 2

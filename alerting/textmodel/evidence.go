@@ -36,10 +36,10 @@ func (m *Model) evidence(z *scratch, o *outputs, lang Lang, share float64) []str
 		n := 0
 		for _, i := range z.hits {
 			var ws [nSlots]float32
-			if o := m.wofID[i]; o >= 0 {
+			if o := m.ents[i].wID; o >= 0 {
 				copy(ws[:slotENNeg], m.wID[o:o+nIDSlots])
 			}
-			if o := m.wofEN[i]; o >= 0 {
+			if o := m.ents[i].wEN; o >= 0 {
 				copy(ws[slotENNeg:], m.wEN[o:o+nENSlots])
 			}
 			var s float64

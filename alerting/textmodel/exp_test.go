@@ -51,11 +51,21 @@ func TestExpComplaint(t *testing.T) {
 			x.Dense = append([]float64(nil), e.Dense...)
 			neg := e.Dense[dLexNeg] + e.Dense[dEmoNeg]
 			x.Features = append([]string(nil), e.Features...)
-			if neg > 0 && e.Dense[dHandleStart] > 0 { x.Features = append(x.Features, "_neg_hstart") }
-			if neg > 0 && e.Dense[dCSHandle] > 0 { x.Features = append(x.Features, "_neg_cs") }
-			if neg > 0 && e.Dense[dYou] > 0 { x.Features = append(x.Features, "_neg_you") }
-			if neg > 0 && e.Dense[dDomain] > 0 { x.Features = append(x.Features, "_neg_domain") }
-			if e.Dense[dHandles] == 0 { x.Features = append(x.Features, "_nohandle") }
+			if neg > 0 && e.Dense[dHandleStart] > 0 {
+				x.Features = append(x.Features, "_neg_hstart")
+			}
+			if neg > 0 && e.Dense[dCSHandle] > 0 {
+				x.Features = append(x.Features, "_neg_cs")
+			}
+			if neg > 0 && e.Dense[dYou] > 0 {
+				x.Features = append(x.Features, "_neg_you")
+			}
+			if neg > 0 && e.Dense[dDomain] > 0 {
+				x.Features = append(x.Features, "_neg_domain")
+			}
+			if e.Dense[dHandles] == 0 {
+				x.Features = append(x.Features, "_nohandle")
+			}
 			return &x
 		},
 		"nodense": func(e *Extracted) *Extracted {
@@ -97,21 +107,32 @@ func TestExpErrors(t *testing.T) {
 	st := newStages(d, m)
 	c := st.cmp
 	oof := oofProbsRows(c, allRows(len(c.ex)), st.cmpY, nil, nil, 2, 2, 1e-3)
-	type k struct{ dom string; fp, fn, tp, tn int }
+	type k struct {
+		dom            string
+		fp, fn, tp, tn int
+	}
 	agg := map[string]*k{}
 	for i := range oof {
 		dom := d.Complaints[i].Domain
-		if agg[dom] == nil { agg[dom] = &k{dom: dom} }
+		if agg[dom] == nil {
+			agg[dom] = &k{dom: dom}
+		}
 		p := oof[i][1] >= 0.35
 		y := st.cmpY[i] == 1
 		switch {
-		case p && y: agg[dom].tp++
-		case p: agg[dom].fp++
-		case y: agg[dom].fn++
-		default: agg[dom].tn++
+		case p && y:
+			agg[dom].tp++
+		case p:
+			agg[dom].fp++
+		case y:
+			agg[dom].fn++
+		default:
+			agg[dom].tn++
 		}
 	}
-	for _, v := range agg { t.Logf("%-14s tp %3d fp %3d fn %3d tn %3d", v.dom, v.tp, v.fp, v.fn, v.tn) }
+	for _, v := range agg {
+		t.Logf("%-14s tp %3d fp %3d fn %3d tn %3d", v.dom, v.tp, v.fp, v.fn, v.tn)
+	}
 	n := 0
 	for i := range oof {
 		p := oof[i][1] >= 0.35
@@ -137,9 +158,13 @@ func TestExpStack(t *testing.T) {
 	emoY := make([]int, len(c.ex))
 	emos := map[string]int{"anger": 1, "sadness": 2, "joy": 3}
 	for _, i := range rows {
-		if !st.hasSev[i] { continue }
+		if !st.hasSev[i] {
+			continue
+		}
 		y, ok := sentClasses[st.sev[i].Sentiment]
-		if !ok { continue }
+		if !ok {
+			continue
+		}
 		sentRows = append(sentRows, i)
 		sentY[i] = y
 		emoY[i] = emos[st.sev[i].Emotion]
@@ -160,7 +185,11 @@ func TestExpStack(t *testing.T) {
 	for _, mode := range []string{"sent", "sent+emo"} {
 		ex := make([][]float64, len(c.ex))
 		for i := range ex {
-			if mode == "sent" { ex[i] = extra[i][:3] } else { ex[i] = extra[i] }
+			if mode == "sent" {
+				ex[i] = extra[i][:3]
+			} else {
+				ex[i] = extra[i]
+			}
 		}
 		for _, l2 := range []float64{1e-3, 3e-3} {
 			oof := oofProbsRows(c, rows, st.cmpY, nil, ex, 2, 2, l2)
@@ -185,7 +214,9 @@ func TestExpNusax(t *testing.T) {
 	for _, l := range d.NusaXEN {
 		y, lang := m.sentLabel(l.Text)
 		g := sentClasses[l.Label]
-		if y >= 0 { cm[g][y]++ }
+		if y >= 0 {
+			cm[g][y]++
+		}
 		if y != g && os.Getenv("EXPNX") == "v" {
 			t.Logf("gold %d en %d id %d %s | %s", g, y, idl[l.ID], lang, l.Text)
 		}
@@ -204,9 +235,13 @@ func TestExpEnSent(t *testing.T) {
 	var sentRows []int
 	sentY := make([]int, len(c.ex))
 	for i := range c.ex {
-		if !st.hasSev[i] { continue }
+		if !st.hasSev[i] {
+			continue
+		}
 		y, ok := sentClasses[st.sev[i].Sentiment]
-		if !ok { continue }
+		if !ok {
+			continue
+		}
 		sentRows = append(sentRows, i)
 		sentY[i] = y
 	}
@@ -216,29 +251,49 @@ func TestExpEnSent(t *testing.T) {
 		idl[l.ID] = y
 	}
 	nx := make([]Extracted, len(d.NusaXEN))
-	for i, l := range d.NusaXEN { nx[i] = m.Extract(l.Text, "") }
+	for i, l := range d.NusaXEN {
+		nx[i] = m.Extract(l.Text, "")
+	}
 	dense := func(c corpus) corpus {
 		cc := corpus{text: c.text, ex: make([]Extracted, len(c.ex))}
-		for i := range c.ex { cc.ex[i] = c.ex[i]; cc.ex[i].Features = nil }
+		for i := range c.ex {
+			cc.ex[i] = c.ex[i]
+			cc.ex[i].Features = nil
+		}
 		return cc
 	}
-	for _, v := range []struct{ name string; c corpus; minDF int }{{"words", c, 2}, {"words5", c, 5}, {"dense", dense(c), 2}} {
+	for _, v := range []struct {
+		name  string
+		c     corpus
+		minDF int
+	}{{"words", c, 2}, {"words5", c, 5}, {"dense", dense(c), 2}} {
 		for _, l2 := range []float64{1e-3, 3e-3, 1e-2, 3e-2} {
 			oof := oofProbsRows(v.c, sentRows, sentY, nil, nil, 3, v.minDF, l2)
 			acc, n := 0, 0
 			for _, i := range sentRows {
 				b := 0
-				for k := range oof[i] { if oof[i][k] > oof[i][b] { b = k } }
-				acc += b2i(b == sentY[i]); n++
+				for k := range oof[i] {
+					if oof[i][k] > oof[i][b] {
+						b = k
+					}
+				}
+				acc += b2i(b == sentY[i])
+				n++
 			}
 			h := fit(v.c, sentRows, sentY, nil, nil, 3, v.minDF, l2)
 			nacc, agree := 0, 0
 			for i, l := range d.NusaXEN {
 				e := nx[i]
-				if v.name == "dense" { e.Features = nil }
+				if v.name == "dense" {
+					e.Features = nil
+				}
 				p := h.probs(&e, nil)
 				b := 0
-				for k := range p { if p[k] > p[b] { b = k } }
+				for k := range p {
+					if p[k] > p[b] {
+						b = k
+					}
+				}
 				nacc += b2i(b == sentClasses[l.Label])
 				agree += b2i(b == idl[l.ID])
 			}
@@ -246,7 +301,6 @@ func TestExpEnSent(t *testing.T) {
 		}
 	}
 }
-
 
 func TestExpEnAnger(t *testing.T) {
 	if os.Getenv("EXPEA") == "" {
@@ -260,9 +314,13 @@ func TestExpEnAnger(t *testing.T) {
 	y := make([]int, len(c.ex))
 	sy := make([]int, len(c.ex))
 	for i := range c.ex {
-		if !st.hasSev[i] { continue }
+		if !st.hasSev[i] {
+			continue
+		}
 		s, ok := sentClasses[st.sev[i].Sentiment]
-		if !ok { continue }
+		if !ok {
+			continue
+		}
 		rows = append(rows, i)
 		y[i] = b2i(st.sev[i].Emotion == "anger")
 		sy[i] = s
@@ -275,7 +333,11 @@ func TestExpEnAnger(t *testing.T) {
 			acc := 0
 			for _, i := range rows {
 				b := 0
-				for k := range oofs[i] { if oofs[i][k] > oofs[i][b] { b = k } }
+				for k := range oofs[i] {
+					if oofs[i][k] > oofs[i][b] {
+						b = k
+					}
+				}
 				acc += b2i(b == sy[i])
 			}
 			t.Logf("minDF %d l2 %g: anger bestF1 %.3f, sentiment acc %.3f", minDF, l2, f, float64(acc)/float64(len(rows)))

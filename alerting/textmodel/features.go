@@ -222,9 +222,9 @@ func (z *scratch) scan(m *Model) {
 			e = &m.ents[t.e]
 			r = e.roles
 			if e.lang > 0 {
-				z.id += float64(e.lang)
+				z.id += float64(e.lang) / 100
 			} else {
-				z.en -= float64(e.lang)
+				z.en -= float64(e.lang) / 100
 			}
 			z.ot += float64(e.other)
 		}

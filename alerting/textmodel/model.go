@@ -65,32 +65,32 @@ const (
 
 // entry is what the hot path needs to know about one key: a word (its
 // roles, valence, language evidence and weights) or a negated word or word
-// pair (weights only). It is kept small (32 bytes) so that the entries a
-// text touches share few cache lines; the rest (name, hash, phrases) lives
-// in Model.names, Model.hashes and Model.phrOf, indexed alike.
+// pair (weights only). It is kept to 20 bytes so that a lookup touches
+// one cache line; the cold parts (name, hash, phrases) live in parallel
+// slices of Model, indexed alike.
 type entry struct {
 	roles role
-	val   float32  // English-lexicon or emoji valence, VADER scale -4..4
-	lang  float32  // language evidence: > 0 Indonesian, < 0 English
-	other float32  // evidence for a language we do not score
-	alias [2]int32 // informal spelling: its canonical word(s); alias[0] < 0 otherwise
-	_     [2]int32
+	val   float32 // English-lexicon or emoji valence, VADER scale -4..4
+	wID   int32   // offset of the Indonesian weights in Model.wID, -1 for none
+	wEN   int32   // offset of the English weights in Model.wEN, -1 for none
+	lang  int8    // language evidence, x100: > 0 Indonesian, < 0 English
+	other uint8   // 1: a word of a language we do not score
+	alias int16   // informal spelling: index of its canonical word(s) in Model.aliases; -1 otherwise
 }
 
 // Model is a parsed model. It is immutable after Parse and safe for
 // concurrent use.
 type Model struct {
-	tab    *table
-	ents   []entry
-	names  []string  // canonical text of each entry
-	hashes []uint64  // key of each entry
-	phrOf  [][]int32 // phrases that start with each entry's word
+	tab     *table
+	ents    []entry
+	names   []string   // canonical text of each entry
+	hashes  []uint64   // key of each entry
+	phrOf   [][]int32  // phrases that start with each entry's word
+	aliases [][2]int32 // canonical word(s) of each informal spelling; [1] < 0 for one word
 	// Word weights, split by language so that an English text reads only
 	// the English rows (a smaller working set: this is the hot loop).
-	// wofID[i] / wofEN[i] is entry i's row offset, -1 when it has none.
-	wofID, wofEN []int32
-	wID          []float32 // nIDSlots per row: slots 0..3
-	wEN          []float32 // nENSlots per row: slots 4..12
+	wID []float32 // nIDSlots per row: slots 0..3
+	wEN []float32 // nENSlots per row: slots 4..12
 
 	bias   [nSlots]float32
 	dense  [nDense][nSlots]float32 // by feature, then slot: one row per nonzero feature
@@ -101,7 +101,7 @@ type Model struct {
 	threat []string // threat names, by id
 
 	// Frequently used thresholds, copied out of thr.
-	enComplThr, genComplThr float64
+	enComplThr, genComplThr     float64
 	enComplLogit, genComplLogit float64 // their logits, subtracted from the heads' scores
 
 	pool sync.Pool
@@ -198,9 +198,7 @@ func (m *Model) word(name string) int32 {
 // add appends a new entry for key h.
 func (m *Model) add(name string, h uint64) int32 {
 	i := int32(len(m.ents))
-	m.ents = append(m.ents, entry{alias: [2]int32{-1, -1}})
-	m.wofID = append(m.wofID, -1)
-	m.wofEN = append(m.wofEN, -1)
+	m.ents = append(m.ents, entry{alias: -1, wID: -1, wEN: -1})
 	m.names = append(m.names, name)
 	m.hashes = append(m.hashes, h)
 	m.phrOf = append(m.phrOf, nil)
@@ -220,9 +218,9 @@ func (m *Model) seed() {
 			e := &m.ents[m.word(w)]
 			switch g.lang {
 			case LangEN:
-				e.lang = -1
+				e.lang = -100
 			case LangID:
-				e.lang = 1
+				e.lang = 100
 			default:
 				e.other = 1
 			}
@@ -244,7 +242,8 @@ func (m *Model) seed() {
 			continue
 		}
 		a := m.word(alias)
-		m.ents[a].alias = targets
+		m.ents[a].alias = int16(len(m.aliases))
+		m.aliases = append(m.aliases, targets)
 		m.ents[a].roles |= rLex
 	}
 	m.seedPhrases()
@@ -265,7 +264,7 @@ func (m *Model) readLexicon(_ int, c []string) error {
 	}
 	i := m.word(name)
 	e := &m.ents[i]
-	if e.alias[0] >= 0 {
+	if e.alias >= 0 {
 		return nil // the canonical spelling carries the valence
 	}
 	e.val = float32(v)
@@ -284,8 +283,8 @@ func (m *Model) readLang(_ int, c []string) error {
 		return err
 	}
 	e := &m.ents[m.word(c[0])]
-	if e.lang == 0 && e.other == 0 && e.alias[0] < 0 {
-		e.lang = float32(v)
+	if e.lang == 0 && e.other == 0 && e.alias < 0 {
+		e.lang = int8(math.Round(math.Max(-1, math.Min(1, v)) * 100))
 	}
 	return nil
 }
@@ -319,18 +318,18 @@ func (m *Model) readWeights(_ int, c []string) error {
 		}
 	}
 	if anyID {
-		if m.wofID[i] < 0 {
-			m.wofID[i] = int32(len(m.wID))
+		if m.ents[i].wID < 0 {
+			m.ents[i].wID = int32(len(m.wID))
 			m.wID = append(m.wID, make([]float32, nIDSlots)...)
 		}
-		copy(m.wID[m.wofID[i]:], row[:slotENNeg])
+		copy(m.wID[m.ents[i].wID:], row[:slotENNeg])
 	}
 	if anyEN {
-		if m.wofEN[i] < 0 {
-			m.wofEN[i] = int32(len(m.wEN))
+		if m.ents[i].wEN < 0 {
+			m.ents[i].wEN = int32(len(m.wEN))
 			m.wEN = append(m.wEN, make([]float32, nENSlots)...)
 		}
-		copy(m.wEN[m.wofEN[i]:], row[slotENNeg:])
+		copy(m.wEN[m.ents[i].wEN:], row[slotENNeg:])
 	}
 	return nil
 }

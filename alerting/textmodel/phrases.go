@@ -74,8 +74,8 @@ func (m *Model) addPhrase(text string, cat phraseCat, threat int) {
 		default:
 			i := m.word(w)
 			m.ents[i].roles |= rLex
-			if a := m.ents[i].alias[0]; a >= 0 {
-				i = a // written informally in the seed: match the canonical word
+			if a := m.ents[i].alias; a >= 0 {
+				i = m.aliases[a][0] // written informally in the seed: match the canonical word
 			}
 			el.h = m.hashes[i]
 		}
@@ -106,7 +106,7 @@ func (m *Model) linkPhrases() {
 			continue // a phrase never starts with "?" or "*"
 		}
 		for i := range m.ents {
-			if m.ents[i].roles&need != 0 && m.ents[i].alias[0] < 0 {
+			if m.ents[i].roles&need != 0 && m.ents[i].alias < 0 {
 				m.phrOf[i] = append(m.phrOf[i], int32(pi))
 				m.ents[i].roles |= rPhrase
 			}

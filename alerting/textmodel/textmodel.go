@@ -120,7 +120,8 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 			continue
 		}
 		hit := false
-		if w := m.wofID[i]; useID && w >= 0 {
+		e := &m.ents[i]
+		if w := e.wID; useID && w >= 0 {
 			ws := m.wID[w : w+nIDSlots : w+nIDSlots]
 			acc[0] += ws[0]
 			acc[1] += ws[1]
@@ -128,7 +129,7 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 			acc[3] += ws[3]
 			hit = true
 		}
-		if w := m.wofEN[i]; useEN && w >= 0 {
+		if w := e.wEN; useEN && w >= 0 {
 			ws := m.wEN[w : w+nENSlots : w+nENSlots]
 			a := acc[slotENNeg:nSlots:nSlots]
 			for k := range ws {
@@ -179,14 +180,34 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 	if w > 0 {
 		var g [nGen]float64
 		GenericFeatures(o.sent[0], o.sent[2], o.anger, z.dense[:], g[:])
-		for h := range gl {
+		// Most generic features are zero; the severity heads run only
+		// for a complaint.
+		var nz [nGen]uint8
+		n := 0
+		for k, x := range g {
+			if x != 0 {
+				nz[n] = uint8(k)
+				n++
+			}
+		}
+		heads := 1
+		for h := range heads {
 			s := float64(m.gbias[h])
-			for k, x := range g {
-				s += float64(m.gen[h][k]) * x
+			for _, k := range nz[:n] {
+				s += float64(m.gen[h][k]) * g[k]
 			}
 			gl[h] = s
 		}
 		pGen = sigmoid(gl[genCompl] - m.genComplLogit)
+		if w*pGen+(1-w)*sigmoid(lg[slotENCompl]-m.enComplLogit) >= ComplaintThreshold || w == 1 && pGen >= ComplaintThreshold {
+			for h := genSev1; h < nGenHeads; h++ {
+				s := float64(m.gbias[h])
+				for _, k := range nz[:n] {
+					s += float64(m.gen[h][k]) * g[k]
+				}
+				gl[h] = s
+			}
+		}
 	}
 	if w < 1 {
 		pEN = sigmoid(lg[slotENCompl] - m.enComplLogit)

@@ -353,10 +353,10 @@ func (z *scratch) finish(m *Model, start, upper, lower, letters, digits int, elo
 	if foreign && (e < 0 || m.ents[e].roles&rLex == 0) {
 		z.foreignWords++
 	}
-	if e >= 0 && m.ents[e].alias[0] >= 0 {
+	if e >= 0 && m.ents[e].alias >= 0 {
 		// An informal spelling: emit its canonical word(s).
 		z.norm = z.norm[:start]
-		for _, c := range m.ents[e].alias {
+		for _, c := range m.aliases[m.ents[e].alias] {
 			if c >= 0 {
 				z.push(tok{h: m.hashes[c], e: c, s: -1, kind: kWord, fl: fl})
 			}

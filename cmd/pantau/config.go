@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,9 @@ type Config struct {
 	SweepInterval time.Duration             `yaml:"sweep_interval"`
 	Brands        []collectors.Brand        `yaml:"brands"`
 	Sources       []collectors.SourceConfig `yaml:"sources"`
-	Rules         []alerting.RuleConfig     `yaml:"rules"`
+	// Scoring sets response targets, business hours and the time zone.
+	Scoring alerting.ScoringConfig `yaml:"scoring"`
+	Rules   []alerting.RuleConfig  `yaml:"rules"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -169,6 +172,12 @@ func (c *Config) validate() error {
 		}
 		names[s.Name] = true
 		errs = append(errs, s.Validate(path, c.Brands))
+	}
+	errs = append(errs, c.Scoring.Validate("scoring"))
+	for name := range c.Scoring.Brands {
+		if !slices.ContainsFunc(c.Brands, func(b collectors.Brand) bool { return b.Name == name }) {
+			errs = append(errs, fmt.Errorf("scoring.brands.%s: no brand of that name is configured", name))
+		}
 	}
 	for i, r := range c.Rules {
 		errs = append(errs, r.Validate(fmt.Sprintf("rules[%d]", i)))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/alerting"
+	"github.com/pantau/pantau/alerting/textmodel"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/store"
 	"github.com/pantau/pantau/ui"
@@ -154,7 +155,11 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	if err != nil {
 		return nil, err
 	}
-	pipe := alerting.NewPipeline(st, alerting.NewTextScorer(), cfg.Rules, logger, time.Now)
+	scorer, err := alerting.NewScorer(cfg.Scoring, alerting.TextModel(textmodel.Default()), time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("scoring: %w", err)
+	}
+	pipe := alerting.NewPipeline(st, scorer, cfg.Rules, logger, time.Now)
 	sched := collectors.NewScheduler(st, pipe, logger, time.Now)
 	byName := map[string]collectors.SourceConfig{}
 	for _, s := range cfg.Sources {
