@@ -118,3 +118,7 @@ func maskOne(b *strings.Builder, kind, v string) {
 		b.WriteByte(']')
 	}
 }
+
+// MaskAll finds the personal data in text and masks it: for text whose
+// spans were not stored (alert summaries, notification bodies).
+func MaskAll(text string) string { return Mask(text, FindPII(text)) }

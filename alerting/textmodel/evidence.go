@@ -35,22 +35,27 @@ func (m *Model) evidence(z *scratch, o *outputs, lang Lang, share float64) []str
 		var topS [3]float64
 		n := 0
 		for _, i := range z.hits {
-			var ws [nSlots]float32
-			if o := m.ents[i].wID; o >= 0 {
-				copy(ws[:slotENNeg], m.wID[o:o+nIDSlots])
+			// The feature's pull toward the verdict in each language's head.
+			var sID, sEN float64
+			if o := m.ents[i].wID; o >= 0 && w > 0 {
+				r := m.wID[o : o+nIDSlots]
+				sID = float64(r[slotIDNeg] - r[slotIDPos])
+				if mode == 3 {
+					sID = -sID
+				}
 			}
-			if o := m.ents[i].wEN; o >= 0 {
-				copy(ws[slotENNeg:], m.wEN[o:o+nENSlots])
+			if o := m.ents[i].wEN; o >= 0 && w < 1 {
+				r := m.wEN[o-slotENNeg : o-slotENNeg+nSlots]
+				switch mode {
+				case 1:
+					sEN = float64(r[slotENCompl])
+				case 2:
+					sEN = float64(r[slotENNeg] - r[slotENPos])
+				default:
+					sEN = float64(r[slotENPos] - r[slotENNeg])
+				}
 			}
-			var s float64
-			switch mode {
-			case 1:
-				s = (1-w)*float64(ws[slotENCompl]) + w*float64(ws[slotIDNeg]-ws[slotIDPos])
-			case 2:
-				s = (1-w)*float64(ws[slotENNeg]-ws[slotENPos]) + w*float64(ws[slotIDNeg]-ws[slotIDPos])
-			default:
-				s = (1-w)*float64(ws[slotENPos]-ws[slotENNeg]) + w*float64(ws[slotIDPos]-ws[slotIDNeg])
-			}
+			s := (1-w)*sEN + w*sID
 			if s < 0.25 {
 				continue
 			}

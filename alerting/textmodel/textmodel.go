@@ -214,17 +214,23 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 	}
 	o.complaint = w*pGen + (1-w)*pEN
 	if o.complaint >= ComplaintThreshold {
-		var enSev, gSev [4]float64
-		if w < 1 {
-			enSev = softmax4(lg[slotENSev1], lg[slotENSev2], lg[slotENSev3], lg[slotENSev4])
+		var p [4]float64
+		switch w {
+		case 0: // the most likely level is the largest logit: no exp needed
+			copy(p[:], lg[slotENSev1:slotENSev4+1])
+		case 1:
+			copy(p[:], gl[genSev1:genSev4+1])
+		default:
+			enSev := softmax4(lg[slotENSev1], lg[slotENSev2], lg[slotENSev3], lg[slotENSev4])
+			gSev := softmax4(gl[genSev1], gl[genSev2], gl[genSev3], gl[genSev4])
+			for k := range p {
+				p[k] = w*gSev[k] + (1-w)*enSev[k]
+			}
 		}
-		if w > 0 {
-			gSev = softmax4(gl[genSev1], gl[genSev2], gl[genSev3], gl[genSev4])
-		}
-		best, bp := 0, -1.0
-		for k := range 4 {
-			if p := w*gSev[k] + (1-w)*enSev[k]; p > bp {
-				best, bp = k, p
+		best := 0
+		for k := range p {
+			if p[k] > p[best] {
+				best = k
 			}
 		}
 		o.severity = best + 1

@@ -216,6 +216,31 @@ func (z *scratch) oneWord(m *Model, s string, i int, hashtag bool) int {
 		foreign      bool // a Latin letter with a diacritic: not English, not Indonesian
 	)
 	j := i
+	// Fast path: lower-case ASCII letters, hashed as they are copied.
+	h := uint64(fnvOffset)
+	for j < len(s) {
+		c := s[j]
+		if c < 'a' || c > 'z' {
+			break
+		}
+		letters++
+		if rune(c) == last {
+			run++
+			if run >= 3 {
+				elong = true
+				j++
+				continue
+			}
+		} else {
+			last, run = rune(c), 1
+		}
+		z.norm = append(z.norm, c)
+		h ^= uint64(c)
+		h *= fnvPrime
+		j++
+	}
+	lower, ascii = letters, letters
+	fastLen := len(z.norm)
 	for j < len(s) {
 		r, size := rune(s[j]), 1
 		if r >= utf8.RuneSelf {
@@ -302,12 +327,15 @@ done:
 		return j
 	}
 	z.latin += ascii
-	z.finish(m, start, upper, lower, letters, digits, elong, hashtag, foreign)
+	if len(z.norm) != fastLen {
+		h = hashBytes(z.norm[start:])
+	}
+	z.finish(m, start, h, upper, lower, letters, digits, elong, hashtag, foreign)
 	return j
 }
 
-// finish turns the bytes norm[start:] into tokens.
-func (z *scratch) finish(m *Model, start, upper, lower, letters, digits int, elong, hashtag, foreign bool) {
+// finish turns the bytes norm[start:] (whose hash is h) into tokens.
+func (z *scratch) finish(m *Model, start int, h uint64, upper, lower, letters, digits int, elong, hashtag, foreign bool) {
 	w := z.norm[start:]
 	if letters == 0 {
 		v := 0
@@ -321,7 +349,6 @@ func (z *scratch) finish(m *Model, start, upper, lower, letters, digits int, elo
 		return
 	}
 	z.words++
-	h := hashBytes(w)
 	e := m.tab.get(h)
 	var fl uint8
 	if elong {

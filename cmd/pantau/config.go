@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pantau/pantau/alerting"
+	"github.com/pantau/pantau/alerting/notify"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/ui"
 )
@@ -38,6 +39,10 @@ type Config struct {
 	// Scoring sets response targets, business hours and the time zone.
 	Scoring alerting.ScoringConfig `yaml:"scoring"`
 	Rules   []alerting.RuleConfig  `yaml:"rules"`
+	// Receivers are where alerts are sent (Slack, PagerDuty, e-mail...).
+	Receivers []notify.ReceiverConfig `yaml:"receivers"`
+	// AckLinks signs the acknowledge links in notifications.
+	AckLinks notify.AckConfig `yaml:"ack_links"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -182,6 +187,7 @@ func (c *Config) validate() error {
 	for i, r := range c.Rules {
 		errs = append(errs, r.Validate(fmt.Sprintf("rules[%d]", i)))
 	}
+	errs = append(errs, notify.ValidateReceivers(c.Receivers), c.AckLinks.Validate("ack_links"))
 	return errors.Join(errs...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const validConfig = `
@@ -106,7 +107,17 @@ func TestExampleAndDemoConfigsAreValid(t *testing.T) {
 	if _, err := loadConfig(filepath.Join("..", "..", "pantau.example.yaml")); err != nil {
 		t.Fatalf("pantau.example.yaml: %v", err)
 	}
-	text := strings.NewReplacer("{{SOURCES}}", "http://127.0.0.1:1", "{{LISTEN}}", "127.0.0.1:0", "{{DATA}}", t.TempDir()).Replace(demoConfig)
+	dir := t.TempDir()
+	fakes, err := startDemoPlatforms(dir, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fakes.close()
+	fakes.vars["{{LISTEN}}"], fakes.vars["{{DATA}}"] = "127.0.0.1:0", dir
+	text := fakes.fill(demoConfig)
+	if strings.Contains(text, "{{") {
+		t.Fatalf("demo config has unfilled placeholders:\n%s", text)
+	}
 	if _, err := parseConfig("demo.yaml", []byte(text)); err != nil {
 		t.Fatalf("demo config: %v", err)
 	}

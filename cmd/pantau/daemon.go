@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/alerting"
+	"github.com/pantau/pantau/alerting/audit"
+	"github.com/pantau/pantau/alerting/notify"
 	"github.com/pantau/pantau/alerting/textmodel"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/store"
@@ -78,7 +80,18 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		return work.stop(ctx)
 	})
 
-	srv := ui.New(cfg.HTTP, st, logger, ui.WithAlertActions(&current), ui.WithHandler("/hooks/{source}", hooks))
+	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithHandler("/hooks/{source}", hooks)}
+	// Acknowledge links in notifications land here. The signing key is
+	// read once: changing it takes a restart.
+	if signer, err := cfg.AckLinks.Signer(time.Now); err != nil {
+		return err
+	} else if signer != nil {
+		uiOpts = append(uiOpts, ui.WithHandler("/ack", notify.AckHandler(signer.Verify, func(id, by string) error {
+			_, err := current.Acknowledge(id, by)
+			return err
+		})))
+	}
+	srv := ui.New(cfg.HTTP, st, logger, uiOpts...)
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
@@ -144,10 +157,15 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 // work is everything a config reload replaces: the collectors' scheduler
 // and the scoring pipeline with its periodic sweep.
 type work struct {
-	pipe      *alerting.Pipeline
-	sched     *collectors.Scheduler
-	stopSweep context.CancelFunc
-	sweepDone chan struct{}
+	pipe  *alerting.Pipeline
+	sched *collectors.Scheduler
+	// The notification dispatcher follows the store's alert events and
+	// delivers its durable outbox; all its state is in the store, so a
+	// reload restarts it with the new receivers safely.
+	stopNotify context.CancelFunc
+	notifyDone chan struct{}
+	stopSweep  context.CancelFunc
+	sweepDone  chan struct{}
 }
 
 func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, logger *slog.Logger) (*work, error) {
@@ -174,8 +192,32 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	sched.Start()
 	hooks.Set(cols, pipe) // the same sink as the scheduler's
 
+	receivers, err := notify.Build(cfg.Receivers, notify.Deps{UserAgent: cfg.UserAgent})
+	if err != nil {
+		sched.Stop(context.Background())
+		return nil, err
+	}
+	signer, err := cfg.AckLinks.Signer(time.Now)
+	if err != nil {
+		sched.Stop(context.Background())
+		return nil, err
+	}
+	renderer := &notify.Renderer{PublicURL: cfg.HTTP.PublicURL, Signer: signer, AckTTL: cfg.AckLinks.TTL, Mask: audit.MaskAll}
+	dispatcher := notify.NewDispatcher(st, notify.Notifiers(receivers), logger, time.Now,
+		notify.DispatcherOptions{Renderer: renderer, Mention: st.Mention, Routes: notify.Routes(receivers)})
+	notifyCtx, stopNotify := context.WithCancel(context.Background())
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); logIfFailed(logger, "notification delivery", dispatcher.Run(notifyCtx)) }()
+		go func() { defer wg.Done(); logIfFailed(logger, "alert follower", dispatcher.FollowAlerts(notifyCtx, st)) }()
+		wg.Wait()
+	}()
+
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &work{pipe: pipe, sched: sched, stopSweep: cancel, sweepDone: make(chan struct{})}
+	w := &work{pipe: pipe, sched: sched, stopSweep: cancel, sweepDone: make(chan struct{}), stopNotify: stopNotify, notifyDone: notifyDone}
 	go func() {
 		defer close(w.sweepDone)
 		t := time.NewTicker(cfg.SweepInterval)
@@ -194,15 +236,29 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	return w, nil
 }
 
+// stop stops the collectors first (no new alerts), then the sweep, then
+// notification delivery (an undelivered item stays in the outbox for the
+// next start).
 func (w *work) stop(ctx context.Context) error {
 	w.stopSweep()
 	err := w.sched.Stop(ctx)
-	select {
-	case <-w.sweepDone:
-	case <-ctx.Done():
-		return errors.Join(err, ctx.Err())
+	for _, done := range []chan struct{}{w.sweepDone, w.notifyDone} {
+		if done == w.notifyDone {
+			w.stopNotify()
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		}
 	}
 	return err
+}
+
+func logIfFailed(logger *slog.Logger, what string, err error) {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error(what+" stopped", "err", err)
+	}
 }
 
 // currentPipeline hands dashboard actions to whichever pipeline runs now.
