@@ -78,6 +78,11 @@ func NewScorer(cfg ScoringConfig, text TextAnalyzer, now func() time.Time) (*Com
 // re-scores everything once after it changes.
 func (s *ComposedScorer) Name() string { return s.name }
 
+// Target is the response target for a mention's channel and brand.
+func (s *ComposedScorer) Target(m *store.Mention) time.Duration {
+	return s.rules(m.Brand).target(m.Source, m.Kind)
+}
+
 func (s *ComposedScorer) rules(brand string) *clockRules {
 	if r, ok := s.brands[brand]; ok {
 		return r

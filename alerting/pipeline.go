@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pantau/pantau/alerting/audit"
 	"github.com/pantau/pantau/store"
 )
 
@@ -43,7 +44,10 @@ type Pipeline struct {
 	// mu serializes the store writes that read first (scores, alerts), so
 	// two of them never act on the same stale record. Scoring a batch
 	// before it is stored happens outside it.
-	mu          sync.Mutex
+	mu sync.Mutex
+	// auditor checks the brand's own replies (empathy, next step, tone,
+	// personal data); it is safe for concurrent use.
+	auditor     *audit.Auditor
 	cases       *caseIndex
 	casesLoaded bool // the index has been rebuilt from the store
 }
@@ -63,7 +67,9 @@ func NewPipeline(st *store.Store, sc Scorer, rules []RuleConfig, logger *slog.Lo
 	if ts, ok := sc.(*TextScorer); ok {
 		sc = ts.legacy
 	}
-	p := &Pipeline{st: st, sc: sc, rules: slices.Clone(rules), log: logger, now: now, cases: newCaseIndex(caseWindow, caseLimit)}
+	// The default audit config cannot be invalid.
+	auditor, _ := audit.New(audit.Config{})
+	p := &Pipeline{st: st, sc: sc, rules: slices.Clone(rules), log: logger, now: now, auditor: auditor, cases: newCaseIndex(caseWindow, caseLimit)}
 	if n, ok := sc.(interface{ Name() string }); ok {
 		p.name = n.Name()
 	}
@@ -100,6 +106,7 @@ func (p *Pipeline) Ingest(ctx context.Context, b store.Batch) (store.IngestResul
 			m.Kind, m.Source = cmp.Or(m.Kind, b.Kind), cmp.Or(m.Source, b.Source)
 			m.Key = store.MentionKey(m.Kind, m.NativeID)
 			sc := p.sc.Score(Input{Mention: *m, Samples: samples[m.Key], Now: now})
+			p.privacy(m, &sc)
 			m.Score = &sc
 		}
 		b.Mentions = ms
@@ -249,6 +256,7 @@ func (p *Pipeline) rescore(ms []*store.Mention, now time.Time, tc *threadCache) 
 			return nil, err
 		}
 		sc := p.sc.Score(Input{Mention: *m, Samples: samples, Thread: thread, Case: p.cases.info(m.Key), Now: now})
+		p.privacy(m, &sc)
 		old := m.Score
 		if old == nil || scoreChanged(old, &sc) {
 			changed[m.Key] = sc
@@ -281,6 +289,53 @@ func closeReason(m *store.Mention, thread []store.Mention) string {
 	}
 	c := converse(m, &Analysis{}, thread, func(*store.Mention) Analysis { return Analysis{} })
 	return "answered by " + handle(c.by)
+}
+
+// privacy adds the reply audit's findings to a score: personal data in any
+// post and, for the brand's own replies, the audit against
+// customer-service ethics (measured against the post it answers, when
+// that is stored).
+func (p *Pipeline) privacy(m *store.Mention, sc *store.Score) {
+	if !m.ByBrand {
+		sc.PII = audit.FindPII(m.Text)
+		if len(sc.PII) > 0 {
+			sc.Reasons = append(sc.Reasons, "customer posted personal data in public ("+piiKinds(sc.PII)+"): answer in private and ask them to remove it")
+		}
+		return
+	}
+	in := audit.ReplyInput{Text: m.Text, Recipient: m.ReplyTo}
+	if m.ReplyTo != "" {
+		if parent, ok, err := p.st.Mention(m.ReplyTo); err == nil && ok {
+			in.InReplyTo = parent.Text
+			if parent.Score != nil && parent.Score.Scored {
+				complaint := parent.Score.Complaint >= 0.5
+				in.Complaint = &complaint
+			}
+			if !parent.CreatedAt.IsZero() && m.CreatedAt.After(parent.CreatedAt) {
+				in.ResponseTime = m.CreatedAt.Sub(parent.CreatedAt)
+			}
+			if t, ok := p.sc.(interface {
+				Target(*store.Mention) time.Duration
+			}); ok {
+				in.Target = t.Target(&parent)
+			}
+		}
+	}
+	res := p.auditor.Check(in)
+	a := res.Audit
+	sc.Audit, sc.PII = &a, res.PII
+	sc.Reasons = append(append(sc.Reasons, "reply audit: "+strings.ReplaceAll(a.Verdict, "_", " ")), res.Reasons...)
+}
+
+// piiKinds lists the kinds of personal data found, once each.
+func piiKinds(spans []store.Span) string {
+	var kinds []string
+	for _, s := range spans {
+		if !slices.Contains(kinds, s.Kind) {
+			kinds = append(kinds, s.Kind)
+		}
+	}
+	return strings.Join(kinds, ", ")
 }
 
 func samplesByKey(b *store.Batch) map[string][]store.Sample {
@@ -500,7 +555,9 @@ func (c *threadCache) mention(key string) *store.Mention {
 
 // evaluate runs the rules over one scored mention. Call with p.mu held.
 func (p *Pipeline) evaluate(m *store.Mention, now time.Time) error {
-	if m.ByBrand || m.Score == nil {
+	// The brand's own replies only reach the reply-audit rules; Match
+	// decides which rule looks at which posts.
+	if m.Score == nil {
 		return nil
 	}
 	var errs []error
@@ -673,9 +730,14 @@ func summarize(r RuleConfig, m *store.Mention, v float64) string {
 	if m.Author.Handle != "" {
 		who = handle(m.Author.Handle)
 	}
+	// Personal data is masked before the excerpt is cut, so a number cut
+	// in half is never half shown: summaries travel to every receiver.
 	text := m.Text
+	if m.Score != nil && len(m.Score.PII) > 0 {
+		text = audit.Mask(text, m.Score.PII)
+	}
 	if strings.TrimSpace(text) == "" {
-		text = m.Title
+		text = audit.MaskAll(m.Title)
 	}
 	return fmt.Sprintf("%s (rule %s): %s on %s: “%s”", what, r.Name, who, m.Source, excerpt(text, 140))
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pantau/pantau/alerting/audit"
 	"github.com/pantau/pantau/store"
 )
 
@@ -18,10 +19,15 @@ const (
 	MetricPriority  = "priority"  // 0..1
 	MetricOverdue   = "overdue"   // minutes past the response target
 	MetricEscalated = "escalated" // 1 when the author followed up unanswered, else 0
+	// The reply audit's metrics. reply_pii and reply_violation match only
+	// the brand's own replies; customer_pii only customers' posts.
+	MetricReplyPII       = "reply_pii"       // 1 when a brand reply exposes personal data
+	MetricReplyViolation = "reply_violation" // 1 when a brand reply's audit verdict is a violation
+	MetricCustomerPII    = "customer_pii"    // 1 when a customer posted personal data in public
 )
 
 // metricList names the metrics for error messages.
-const metricList = "complaint, severity, virality, priority, overdue or escalated"
+const metricList = "complaint, severity, virality, priority, overdue, escalated, reply_pii, reply_violation or customer_pii"
 
 // RuleConfig is one alert rule: a threshold over a score metric, for some
 // sources and brands or all of them. A mention whose score reaches Min opens
@@ -115,10 +121,21 @@ func metricMax(metric string) (float64, bool) {
 		return 4, true
 	case MetricOverdue:
 		return 366 * 24 * 60, true // a year of minutes: more is a typo
-	case MetricEscalated:
+	case MetricEscalated, MetricReplyPII, MetricReplyViolation, MetricCustomerPII:
 		return 1, true
 	}
 	return 0, false
+}
+
+func isReplyMetric(metric string) bool {
+	return metric == MetricReplyPII || metric == MetricReplyViolation
+}
+
+func oneIf(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Value returns the rule's metric from a score.
@@ -135,10 +152,13 @@ func (r RuleConfig) Value(sc *store.Score) (float64, bool) {
 	case MetricOverdue:
 		return sc.Overdue.Minutes(), true
 	case MetricEscalated:
-		if sc.Escalated {
-			return 1, true
-		}
-		return 0, true
+		return oneIf(sc.Escalated), true
+	case MetricReplyPII:
+		return oneIf(sc.Audit != nil && len(sc.PII) > 0), true
+	case MetricReplyViolation:
+		return oneIf(sc.Audit != nil && sc.Audit.Verdict == audit.VerdictViolation), true
+	case MetricCustomerPII:
+		return oneIf(sc.Audit == nil && len(sc.PII) > 0), true
 	}
 	return 0, false
 }
@@ -147,7 +167,18 @@ func (r RuleConfig) Value(sc *store.Score) (float64, bool) {
 // brand's own posts, unscored mentions and mentions in a language the scorer
 // does not know never match.
 func (r RuleConfig) Match(m *store.Mention) (float64, bool) {
-	if m.ByBrand || m.Score == nil || !m.Score.Scored {
+	switch {
+	case m.Score == nil:
+		return 0, false
+	case isReplyMetric(r.Metric):
+		// The audit of the brand's own replies: personal data is found
+		// whatever the language.
+		if !m.ByBrand || m.Score.Audit == nil {
+			return 0, false
+		}
+	case m.ByBrand:
+		return 0, false
+	case !m.Score.Scored && r.Metric != MetricCustomerPII:
 		return 0, false
 	}
 	if len(r.Sources) > 0 && !slices.Contains(r.Sources, m.Source) && !slices.Contains(r.Sources, m.Kind) {

@@ -17,11 +17,11 @@ func TestRuleValidate(t *testing.T) {
 		"valid, some sources": {rule: RuleConfig{Name: "sev", Metric: "severity", Min: 3, Sources: []string{"mastodon", "reddit-id"}, Brands: []string{"acme"}}},
 		"unknown metric": {
 			rule: RuleConfig{Name: "x", Metric: "x", Min: 1},
-			want: []string{`rules[1].metric: unknown metric "x" (want complaint, severity, virality, priority, overdue or escalated)`},
+			want: []string{`rules[1].metric: unknown metric "x" (want complaint, severity, virality, priority, overdue, escalated, reply_pii, reply_violation or customer_pii)`},
 		},
 		"missing name and metric": {
 			rule: RuleConfig{Min: 0.5},
-			want: []string{"rules[1].name: required", "rules[1].metric: required (want complaint, severity, virality, priority, overdue or escalated)"},
+			want: []string{"rules[1].name: required", "rules[1].metric: required (want complaint, severity, virality, priority, overdue, escalated, reply_pii, reply_violation or customer_pii)"},
 		},
 		"name with the id separator": {
 			rule: RuleConfig{Name: "a|b", Metric: "priority", Min: 0.5},
@@ -69,7 +69,7 @@ func TestValidateRules(t *testing.T) {
 		{Name: "b", Metric: "nope", Min: 0.5},
 		{Name: "a", Metric: "priority", Min: 0.5},
 	})
-	want := "alerting.rules[1].metric: unknown metric \"nope\" (want complaint, severity, virality, priority, overdue or escalated)\n" +
+	want := "alerting.rules[1].metric: unknown metric \"nope\" (want complaint, severity, virality, priority, overdue, escalated, reply_pii, reply_violation or customer_pii)\n" +
 		"alerting.rules[2].name: duplicate \"a\" (also alerting.rules[0])"
 	if err == nil || err.Error() != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)

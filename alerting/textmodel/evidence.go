@@ -45,14 +45,15 @@ func (m *Model) evidence(z *scratch, o *outputs, lang Lang, share float64) []str
 				}
 			}
 			if o := m.ents[i].wEN; o >= 0 && w < 1 {
-				r := m.wEN[o-slotENNeg : o-slotENNeg+nSlots]
+				r := m.wEN[o : o+nENSlots]
+				const b = slotENNeg // r starts at the first English slot
 				switch mode {
 				case 1:
-					sEN = float64(r[slotENCompl])
+					sEN = float64(r[slotENCompl-b])
 				case 2:
-					sEN = float64(r[slotENNeg] - r[slotENPos])
+					sEN = float64(r[slotENNeg-b] - r[slotENPos-b])
 				default:
-					sEN = float64(r[slotENPos] - r[slotENNeg])
+					sEN = float64(r[slotENPos-b] - r[slotENNeg-b])
 				}
 			}
 			s := (1-w)*sEN + w*sID
