@@ -167,7 +167,7 @@ func (h *hub) run(ctx context.Context) {
 	for {
 		// Take the channel before reading, so a commit in between wakes us.
 		changed := h.st.Changed()
-		evs, err := h.st.EventsSince(last, h.hubPage)
+		evs, err := h.events(last, h.hubPage)
 		wake := changed
 		var retry <-chan time.Time
 		if err != nil {
@@ -238,6 +238,12 @@ func (h *hub) broadcast(clients map[*client]uint64, last uint64, evs []store.Eve
 	return last
 }
 
+// events reads stored events with personal data masked.
+func (h *hub) events(since uint64, limit int) ([]store.Event, error) {
+	evs, err := h.st.EventsSince(since, limit)
+	return maskEvents(evs), err
+}
+
 // add registers a client that has been sent events up to r.sent. Events
 // between r.sent and last (committed while the client caught up, and
 // already fanned out) are queued from the store first; events after last
@@ -245,7 +251,7 @@ func (h *hub) broadcast(clients map[*client]uint64, last uint64, evs []store.Eve
 func (h *hub) add(clients map[*client]uint64, last uint64, r registration) bool {
 	sent := r.sent
 	if sent < last {
-		evs, err := h.st.EventsSince(sent, cap(r.c.send))
+		evs, err := h.events(sent, cap(r.c.send))
 		if err != nil {
 			h.log.Error("read events for a joining client", "err", err)
 			return false
@@ -403,7 +409,7 @@ func (h *hub) writeLoop(c *client, since uint64) {
 	sent := since
 	for joined := false; !joined; {
 		for {
-			evs, err := h.st.EventsSince(sent, h.pageSize)
+			evs, err := h.events(sent, h.pageSize)
 			if err != nil {
 				h.log.Error("read events for a client", "err", err)
 				h.closeWith(c, websocket.CloseInternalServerErr, "store unavailable")

@@ -142,6 +142,7 @@ func (s *Server) routes() http.Handler {
 	// Keys contain ':' and '/' (at:// URIs, URLs): clients percent-encode
 	// the key as one segment, which also keeps "//" from being cleaned away.
 	mux.HandleFunc("GET /api/mentions/{key...}", s.getMention)
+	mux.HandleFunc("POST /api/reveal/{key...}", s.revealMention)
 	mux.HandleFunc("GET /api/alerts", s.listAlerts)
 	mux.HandleFunc("POST /api/alerts/{id}/ack", s.alertAction("acknowledge", AlertActions.Acknowledge))
 	mux.HandleFunc("POST /api/alerts/{id}/resolve", s.alertAction("resolve", AlertActions.Resolve))
@@ -368,7 +369,7 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Seq      uint64          `json:"seq"`
 		Mentions []store.Mention `json:"mentions"`
-	}{seq, nonNil(ms)})
+	}{seq, nonNil(maskMentions(ms))})
 }
 
 // getMention answers GET /api/mentions/{key...}.
@@ -406,12 +407,13 @@ func (s *Server) getMention(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read samples", err)
 		return
 	}
+	maskMention(&m)
 	writeJSON(w, http.StatusOK, struct {
 		Seq     uint64          `json:"seq"`
 		Mention store.Mention   `json:"mention"`
 		Thread  []store.Mention `json:"thread"`
 		Samples []store.Sample  `json:"samples"`
-	}{seq, m, nonNil(thread), nonNil(samples)})
+	}{seq, m, nonNil(maskMentions(thread)), nonNil(samples)})
 }
 
 // listAlerts answers GET /api/alerts. state is open, acknowledged,
@@ -585,6 +587,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read events", err)
 		return
 	}
+	evs = maskEvents(evs)
 	writeJSON(w, http.StatusOK, struct {
 		Events []store.Event `json:"events"`
 		More   bool          `json:"more"`
@@ -776,4 +779,40 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// revealMention answers POST /api/reveal/{key...} with the mention's
+// original, unmasked text, and logs who asked: personal data is shown only
+// on purpose. (Until accounts exist, "by" is the name the user gives.)
+func (s *Server) revealMention(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if key == "" || len(key) > maxKeyLen {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("mention key: must be 1 to %d bytes", maxKeyLen))
+		return
+	}
+	by, status, err := readActor(w, r)
+	if err != nil {
+		writeError(w, status, err.Error())
+		return
+	}
+	if by == defaultActedBy {
+		// Revealing is personal: the default actor name will not do.
+		writeError(w, http.StatusBadRequest, "by: say who reveals the personal data")
+		return
+	}
+	m, ok, err := s.st.Mention(key)
+	if err != nil {
+		s.internalError(w, r, "read mention", err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no mention with key %q", clip(key, 200)))
+		return
+	}
+	s.log.Warn("personal data revealed", "mention", key, "by", by)
+	writeJSON(w, http.StatusOK, struct {
+		Key   string `json:"key"`
+		Title string `json:"title,omitempty"`
+		Text  string `json:"text"`
+	}{m.Key, m.Title, m.Text})
 }
