@@ -368,7 +368,18 @@
     if (!never) d.append('Last success ', time(s.last_success), ' · ');
     const items = Number(s.items_seen) || 0;
     d.append(items.toLocaleString() + (items === 1 ? ' mention' : ' mentions'));
+    // Items per hour over the last day, from the store's hourly counts.
+    const dayAgo = Date.now() - 24 * 3600 * 1000;
+    const lastDay = (Array.isArray(s.hourly) ? s.hourly : [])
+      .filter((h) => parseTime(h.hour) > dayAgo)
+      .reduce((n, h) => n + (Number(h.n) || 0), 0);
+    d.append(' · ' + (lastDay / 24).toFixed(1) + '/h');
+    // Lag: how old the newest mention from this source is.
+    const newest = parseTime(s.newest);
+    if (newest) d.append(' · newest ' + duration(Math.max(0, Date.now() - newest)) + ' old');
     li.append(d);
+    // What the source can and cannot see, in its own words.
+    if (s.coverage) li.append(el('div', 'coverage', s.coverage));
     if (failing && s.last_error_text) li.append(el('div', 'errtext', s.last_error_text));
     const next = parseTime(s.next_attempt);
     if (failing && next > Date.now()) li.append(el('div', 'detail', 'Next try in ' + duration(next - Date.now())));
