@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -87,5 +88,37 @@ func TestPersonalDataIsMaskedEverywhereUntilRevealed(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&got)
 	if resp.StatusCode != http.StatusOK || got.Text != text {
 		t.Fatalf("reveal: %d %q", resp.StatusCode, got.Text)
+	}
+}
+
+// The reply report aggregates the audits of the brand's replies seen in
+// the period, per account.
+func TestReplyReport(t *testing.T) {
+	st := newTestStore(t)
+	for i, verdict := range []string{"ok", "violation", "ok"} {
+		m := mention(fmt.Sprint("r", i), "Mohon maaf kak, cek DM ya")
+		m.ByBrand = true
+		m.Author.Handle = "kilatcare"
+		m.Score = &store.Score{Audit: &store.Audit{Verdict: verdict, ResponseTime: time.Duration(i+1) * 10 * time.Minute}}
+		ingest(t, st, m)
+	}
+	ingest(t, st, mention("c1", "customer post"))
+	ts := startServer(t, st, Config{}, nil)
+	resp, err := http.Get(ts.URL + "/api/reply-report?from=2000-01-01T00:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Report audit.Report `json:"report"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Report.All.Replies != 3 || got.Report.All.Violations != 1 || len(got.Report.Accounts) != 1 || got.Report.Accounts[0].Key != "kilatcare" {
+		t.Fatalf("report = %+v", got.Report)
+	}
+	if resp, _ := http.Get(ts.URL + "/api/reply-report?from=2030-01-01T00:00:00Z&to=2029-01-01T00:00:00Z"); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("from after to answered %d", resp.StatusCode)
 	}
 }

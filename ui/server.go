@@ -19,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pantau/pantau/alerting/audit"
 	"github.com/pantau/pantau/store"
 )
 
@@ -143,6 +144,7 @@ func (s *Server) routes() http.Handler {
 	// the key as one segment, which also keeps "//" from being cleaned away.
 	mux.HandleFunc("GET /api/mentions/{key...}", s.getMention)
 	mux.HandleFunc("POST /api/reveal/{key...}", s.revealMention)
+	mux.HandleFunc("GET /api/reply-report", s.replyReport)
 	mux.HandleFunc("GET /api/alerts", s.listAlerts)
 	mux.HandleFunc("POST /api/alerts/{id}/ack", s.alertAction("acknowledge", AlertActions.Acknowledge))
 	mux.HandleFunc("POST /api/alerts/{id}/resolve", s.alertAction("resolve", AlertActions.Resolve))
@@ -816,3 +818,63 @@ func (s *Server) revealMention(w http.ResponseWriter, r *http.Request) {
 		Text  string `json:"text"`
 	}{m.Key, m.Title, m.Text})
 }
+
+// replyReport answers GET /api/reply-report?from=&to= (RFC 3339; default
+// the last 7 days): the reply audit's figures per brand account and per
+// agent signature over the period, for the leads and marketing.
+func (s *Server) replyReport(w http.ResponseWriter, r *http.Request) {
+	p, err := parseParams(r, "from", "to")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	to := p.time("to")
+	from := p.time("from")
+	if p.err != nil {
+		writeError(w, http.StatusBadRequest, p.err.Error())
+		return
+	}
+	if to.IsZero() {
+		to = time.Now()
+	}
+	if from.IsZero() {
+		from = to.Add(-7 * 24 * time.Hour)
+	}
+	if !from.Before(to) {
+		writeError(w, http.StatusBadRequest, "from: must be before to")
+		return
+	}
+	var replies []audit.AuditedReply
+	q := store.MentionQuery{Before: to, Limit: 1000}
+	for scanned := 0; scanned < maxReportScan; {
+		ms, err := s.st.Mentions(q)
+		if err != nil {
+			s.internalError(w, r, "read mentions", err)
+			return
+		}
+		for _, m := range ms {
+			if m.SeenAt.Before(from) {
+				ms = nil
+				break
+			}
+			if m.ByBrand && m.Score != nil && m.Score.Audit != nil {
+				replies = append(replies, audit.AuditedReply{Account: m.Author.Handle, Audit: *m.Score.Audit})
+			}
+		}
+		if len(ms) < q.Limit {
+			break
+		}
+		scanned += len(ms)
+		last := ms[len(ms)-1]
+		q.Before, q.BeforeKey = last.SeenAt, last.Key
+	}
+	writeJSON(w, http.StatusOK, struct {
+		From   time.Time    `json:"from"`
+		To     time.Time    `json:"to"`
+		Report audit.Report `json:"report"`
+	}{from, to, audit.BuildReport(replies)})
+}
+
+// maxReportScan bounds the mentions one report reads; rollups in the store
+// will lift it (the history view).
+const maxReportScan = 200000
