@@ -16,41 +16,42 @@ type AuditedReply struct {
 }
 
 // Report aggregates audited replies per brand account and per agent
-// signature. It is a pure function of its input (BuildReport); the store
-// integration that feeds it from history comes later.
+// signature. It is a pure function of its input (BuildReport); the
+// dashboard's API feeds it the audited replies of a period
+// (GET /api/reply-report). Durations are in nanoseconds in JSON.
 type Report struct {
 	// All covers every reply.
-	All Group
+	All Group `json:"all"`
 	// Accounts has one group per brand account, most replies first.
-	Accounts []Group
+	Accounts []Group `json:"accounts"`
 	// Signatures has one group per agent signature, most replies first;
 	// replies without a signature are grouped under "".
-	Signatures []Group
+	Signatures []Group `json:"signatures"`
 }
 
 // Group is the figures of one account, one agent, or everything.
 type Group struct {
-	Key     string
-	Replies int
+	Key     string `json:"key"`
+	Replies int    `json:"replies"`
 	// Timed is how many replies had a response time; the figures below
 	// are over those.
-	Timed          int
-	MedianResponse time.Duration
-	P90Response    time.Duration
+	Timed          int           `json:"timed"`
+	MedianResponse time.Duration `json:"median_response"`
+	P90Response    time.Duration `json:"p90_response"`
 	// WithinTarget is the share of timed replies whose response_time
 	// check passed.
-	WithinTarget float64
+	WithinTarget float64 `json:"within_target"`
 	// PassRate is the share of replies with verdict ok.
-	PassRate   float64
-	Violations int
+	PassRate   float64 `json:"pass_rate"`
+	Violations int     `json:"violations"`
 	// Problems counts failed checks, most common first (ties by name).
-	Problems []Problem
+	Problems []Problem `json:"problems"`
 }
 
 // Problem is how often one check failed.
 type Problem struct {
-	Check string
-	Count int
+	Check string `json:"check"`
+	Count int    `json:"count"`
 }
 
 // BuildReport aggregates replies. Percentiles use the nearest-rank
