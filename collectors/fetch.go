@@ -369,14 +369,16 @@ func (f *Fetcher) statusError(resp *http.Response, u *url.URL, shown string, hdr
 // trimBody makes an error body printable: valid UTF-8, whitespace collapsed,
 // at most n bytes.
 func trimBody(b []byte, n int) string {
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "")), " ")
-	s = strings.Map(func(r rune) rune {
+	// Bad bytes and control characters become spaces, never nothing:
+	// deleting them could join the halves of a secret that was scrubbed
+	// only whole.
+	s := strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
-			return -1
+			return ' '
 		}
 		return r
-	}, s)
-	return truncateUTF8(s, n)
+	}, strings.ToValidUTF8(string(b), " "))
+	return truncateUTF8(strings.Join(strings.Fields(s), " "), n)
 }
 
 // truncateUTF8 cuts s to at most n bytes on a rune boundary, marking the

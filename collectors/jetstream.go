@@ -475,7 +475,21 @@ func (f *jetFilter) scan(frame []byte) (timeUS int64, relevant bool, err error) 
 			return timeUS, true, nil
 		}
 	}
+	// Two non-ASCII capitals lower-case to ASCII letters (KELVIN SIGN to
+	// k, DOTTED CAPITAL I to i), which the byte-wise lowering above cannot
+	// see: a frame holding one is decoded and matched properly.
+	for _, c := range foldsToASCII {
+		if bytes.Contains(frame, c) {
+			return timeUS, true, nil
+		}
+	}
 	return timeUS, false, nil
+}
+
+// foldsToASCII are those two capitals as raw UTF-8 and as JSON escapes.
+var foldsToASCII = [][]byte{
+	[]byte("\u212a"), []byte("\u0130"),
+	[]byte(`\u212a`), []byte(`\u212A`), []byte(`\u0130`),
 }
 
 // jetLowerASCII appends b lower-cased (ASCII letters only) to dst.
@@ -687,7 +701,12 @@ func (b *Bluesky) eventMention(ev *jetEvent) (store.Mention, bool) {
 		return store.Mention{}, false
 	}
 	uri := "at://" + ev.DID + "/" + bskyPostCollection + "/" + c.RKey
+	// The event time stands in for a missing or future createdAt; an
+	// absurd one (a hostile frame's) is replaced by now.
 	eventTime := time.UnixMicro(ev.TimeUS).UTC()
+	if y := eventTime.Year(); y < 2000 || y > 9999 {
+		eventTime = b.fetch.Now()
+	}
 	return b.postMention(uri, ev.DID, "", "", c.Record, eventTime)
 }
 

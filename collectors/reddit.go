@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/time/rate"
 
@@ -644,7 +645,7 @@ func redditAuthor(name string) store.Author {
 // plain site path is replaced by fallback.
 func redditLink(permalink, fallback string) string {
 	p := permalink
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, " \\\"<>") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, " \\\"<>") || strings.ContainsFunc(p, unicode.IsControl) {
 		p = fallback
 	}
 	if p == "" || len(p) > maxURLBytes {
@@ -1239,7 +1240,9 @@ func unixFloat(f float64) time.Time {
 // notAfterSkew replaces a time too far in the future with now: a wrong or
 // hostile date must not push the high-water mark past every real post.
 func notAfterSkew(t, now time.Time) time.Time {
-	if t.After(now.Add(maxFutureSkew)) {
+	// A date before 2000 (or one that cannot be written as RFC 3339) is
+	// a bad payload, not a post: now is the honest guess.
+	if t.After(now.Add(maxFutureSkew)) || t.Year() < 2000 {
 		return now
 	}
 	return t.UTC()

@@ -360,7 +360,7 @@ func itemTime(it *gofeed.Item, now time.Time) (t time.Time, dated bool) {
 	default:
 		return now, false
 	}
-	if t.After(now.Add(maxFutureSkew)) {
+	if t.After(now.Add(maxFutureSkew)) || t.Year() < 2000 {
 		return now, false
 	}
 	return t.UTC(), true

@@ -20,6 +20,9 @@ var inlineElements = map[string]bool{"a": true, "abbr": true, "b": true, "bdi": 
 
 // htmlToText turns an HTML fragment into one line of plain text.
 func htmlToText(s string) string {
+	// Clean first: a control character removed only after the tags were
+	// stripped could join "<" and a letter into new markup ("<\x01A").
+	s = cleanText(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
@@ -28,6 +31,11 @@ func htmlToText(s string) string {
 			b.WriteByte(c)
 			i++
 			continue
+		}
+		// A tag removed right after a literal "<" must not join the two
+		// into new markup ("<<b>b>" is not "<b>").
+		if str := b.String(); strings.HasSuffix(str, "<") {
+			b.WriteByte(' ')
 		}
 		if strings.HasPrefix(s[i:], "<!--") {
 			end := strings.Index(s[i+4:], "-->")

@@ -593,6 +593,9 @@ func (w *Webhook) parseItem(raw json.RawMessage, now time.Time) (m store.Mention
 		if t.Sub(now) > webhookMaxFuture {
 			return m, nil, id, fmt.Errorf("created_at: more than %s in the future (check the sender's clock)", webhookMaxFuture)
 		}
+		if t.Year() < 2000 {
+			return m, nil, id, errors.New("created_at: before the year 2000")
+		}
 		created = t.UTC()
 	}
 	if it.ReplyTo != "" {

@@ -233,7 +233,9 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 			}
 			data, err := json.Marshal(&m)
 			if err != nil {
-				return err
+				res.Rejected = append(res.Rejected, fmt.Errorf("source %s: mention %d (%q): %w", b.Source, i, truncate(m.Key, 80), err))
+				delete(seenInBatch, m.Key)
+				continue
 			}
 			if err := mentions.Put(k, data); err != nil {
 				return err
@@ -328,6 +330,11 @@ func validKeys(m *Mention) error {
 		if strings.IndexByte(k, 0) >= 0 {
 			return errors.New("id contains a NUL byte")
 		}
+	}
+	// JSON (RFC 3339) cannot hold years outside 0..9999: such a date is a
+	// broken payload, and it must not fail the rest of the batch.
+	if y := m.CreatedAt.Year(); !m.CreatedAt.IsZero() && (y < 1 || y > 9999) {
+		return fmt.Errorf("created_at %d is out of range", y)
 	}
 	return nil
 }

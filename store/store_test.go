@@ -120,6 +120,7 @@ func TestIngestSkipsBadMentionsKeepsTheRest(t *testing.T) {
 		mention("ok", "fine"),
 		mention("nul\x00id", "bad"),
 		mention(strings.Repeat("x", 5000), "huge id"),
+		{NativeID: "year0", Text: "a broken date", CreatedAt: time.Date(0, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600))},
 	}, Samples: []MentionSample{{Key: ""}}})
 	if err != nil {
 		t.Fatal(err)
@@ -127,10 +128,10 @@ func TestIngestSkipsBadMentionsKeepsTheRest(t *testing.T) {
 	if len(res.New) != 1 || res.New[0].Key != "rss:ok" {
 		t.Fatalf("new = %+v", res.New)
 	}
-	if len(res.Rejected) != 4 {
-		t.Fatalf("rejected %d, want 4: %v", len(res.Rejected), res.Rejected)
+	if len(res.Rejected) != 5 {
+		t.Fatalf("rejected %d, want 5: %v", len(res.Rejected), res.Rejected)
 	}
-	for _, want := range []string{"no native id", "NUL", "too large", "bad mention key"} {
+	for _, want := range []string{"no native id", "NUL", "too large", "bad mention key", "out of range"} {
 		found := false
 		for _, e := range res.Rejected {
 			found = found || strings.Contains(e.Error(), want)

@@ -9,6 +9,7 @@ package secret
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"regexp"
@@ -16,6 +17,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 )
+
+// maxSecretFile bounds a secret file (keys, service-account JSON).
+const maxSecretFile = 64 << 10
 
 // Redacted is how a secret is shown.
 const Redacted = "<secret>"
@@ -78,9 +82,22 @@ func (s *Secret) UnmarshalYAML(node *yaml.Node) error {
 // the trailing newline editors add. Errors name the file, never its
 // content.
 func FromFile(path string) (Secret, error) {
-	b, err := os.ReadFile(path)
+	// A secret is small, and a regular file: /dev/zero or a named pipe in
+	// a config must fail, not hang or fill the memory.
+	f, err := os.Open(path)
 	if err != nil {
 		return Secret{}, fmt.Errorf("read secret file: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return Secret{}, fmt.Errorf("secret file %s is not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return Secret{}, fmt.Errorf("read secret file: %w", err)
+	}
+	if len(b) > maxSecretFile {
+		return Secret{}, fmt.Errorf("secret file %s is larger than %d bytes", path, maxSecretFile)
 	}
 	v := strings.TrimRight(string(b), "\r\n")
 	if v == "" {

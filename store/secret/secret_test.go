@@ -78,3 +78,14 @@ func TestSecretFromYAMLAndFile(t *testing.T) {
 		t.Fatalf("empty file: %v", err)
 	}
 }
+
+func TestSecretFileMustBeSmallAndRegular(t *testing.T) {
+	if _, err := FromFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("/dev/zero: %v", err)
+	}
+	big := filepath.Join(t.TempDir(), "big")
+	os.WriteFile(big, make([]byte, maxSecretFile+1), 0o600)
+	if _, err := FromFile(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("big file: %v", err)
+	}
+}
