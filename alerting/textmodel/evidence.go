@@ -1,26 +1,35 @@
 package textmodel
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // evidence writes the reasons: the words that weighed most for the verdict,
 // what was negated, and the rule-based signals. Staff read these next to
 // the mention, so they quote canonical words, never raw input beyond a
-// word, and stay short.
-func (m *Model) evidence(z *scratch, o *outputs, lang Lang, share float64) []string {
-	ev := make([]string, 0, 6)
+// word (no handles, no links), and stay short.
+//
+// All reasons are written into one reused buffer, copied into one string,
+// and sliced: a call costs two allocations (that string and the slice)
+// however many reasons there are.
+func (m *Model) evidence(z *scratch, o *outputs, share float64) []string {
+	b := z.ev[:0]
+	var ends [16]int
+	n := 0
+	end := func() {
+		if n < len(ends) {
+			ends[n] = len(b)
+			n++
+		}
+	}
 	if share > 0.25 && share < 0.75 {
-		ev = append(ev, "code-mixed Indonesian and English")
+		b = append(b, "code-mixed Indonesian and English"...)
+		end()
 	}
 
 	// The words behind the verdict: for a complaint, the features that
 	// pushed the complaint up (English head) or the sentiment down
 	// (Indonesian); otherwise the ones behind the sentiment.
-	// mode: 1 complaint, 2 negative, 3 positive.
 	var kind string
-	mode := 0
+	mode := 0 // 1 complaint, 2 negative, 3 positive
 	w := o.idW
 	switch {
 	case o.complaint >= ComplaintThreshold:
@@ -30,118 +39,158 @@ func (m *Model) evidence(z *scratch, o *outputs, lang Lang, share float64) []str
 	case o.sentiment >= 0.3:
 		kind, mode = "positive words: ", 3
 	}
-	if kind != "" {
+	if mode != 0 {
 		var top [3]int32
 		var topS [3]float64
-		n := 0
+		k := 0
 		for _, i := range z.hits {
+			e := &m.ents[i]
+			if e.roles&rNoShow != 0 {
+				continue // "for #": true, but no help to a reader
+			}
 			// The feature's pull toward the verdict in each language's head.
 			var sID, sEN float64
-			if o := m.ents[i].wID; o >= 0 && w > 0 {
+			if o := e.wID; o >= 0 && w > 0 {
 				r := m.wID[o : o+nIDSlots]
 				sID = float64(r[slotIDNeg] - r[slotIDPos])
 				if mode == 3 {
 					sID = -sID
 				}
 			}
-			if o := m.ents[i].wEN; o >= 0 && w < 1 {
+			if o := e.wEN; o >= 0 && w < 1 {
 				r := m.wEN[o : o+nENSlots]
-				const b = slotENNeg // r starts at the first English slot
+				const c = slotENNeg // r starts at the first English slot
 				switch mode {
 				case 1:
-					sEN = float64(r[slotENCompl-b])
+					sEN = float64(r[slotENCompl-c])
 				case 2:
-					sEN = float64(r[slotENNeg-b] - r[slotENPos-b])
+					sEN = float64(r[slotENNeg-c] - r[slotENPos-c])
 				default:
-					sEN = float64(r[slotENPos-b] - r[slotENNeg-b])
+					sEN = float64(r[slotENPos-c] - r[slotENNeg-c])
 				}
 			}
 			s := (1-w)*sEN + w*sID
-			if s < 0.25 {
+			if s < 0.25 || k == 3 && s <= topS[2] {
 				continue
 			}
 			dup := false
-			for k := range n {
-				dup = dup || top[k] == i
+			for j := range k {
+				dup = dup || top[j] == i
 			}
 			if dup {
 				continue
 			}
 			// Insert into the top three, best first.
-			k := min(n, 2)
-			if n == 3 && s <= topS[2] {
-				continue
+			j := min(k, 2)
+			for j > 0 && topS[j-1] < s {
+				top[j], topS[j] = top[j-1], topS[j-1]
+				j--
 			}
-			for k > 0 && topS[k-1] < s {
-				top[k], topS[k] = top[k-1], topS[k-1]
-				k--
-			}
-			top[k], topS[k] = i, s
-			n = min(n+1, 3)
+			top[j], topS[j] = i, s
+			k = min(k+1, 3)
 		}
-		if n > 0 {
-			var b strings.Builder
-			b.Grow(64)
-			b.WriteString(kind)
-			for k := range n {
-				if k > 0 {
-					b.WriteString(", ")
+		if k > 0 {
+			b = append(b, kind...)
+			for j := range k {
+				if j > 0 {
+					b = append(b, ", "...)
 				}
-				b.WriteByte('\'')
-				writeFeature(&b, m.names[top[k]])
-				b.WriteByte('\'')
+				name := m.names[top[j]]
+				b = append(b, '\'')
+				if len(name) > 1 && name[0] == '!' {
+					b = append(b, "not "...) // "!enak" is "not enak"
+					name = name[1:]
+				}
+				b = append(b, name...)
+				b = append(b, '\'')
 			}
-			ev = append(ev, b.String())
+			end()
 		}
 	}
 	for k := range z.nNegated {
 		p := z.negated[k]
-		ev = append(ev, "negated: '"+z.text(m, &z.toks[p[0]])+" "+z.text(m, &z.toks[p[1]])+"'")
+		b = append(b, "negated: '"...)
+		b = z.appendText(b, m, &z.toks[p[0]])
+		b = append(b, ' ')
+		b = z.appendText(b, m, &z.toks[p[1]])
+		b = append(b, '\'')
+		end()
 	}
 	if z.sarc >= 0 {
-		ev = append(ev, "sarcasm: '"+z.text(m, &z.toks[z.sarc])+"' before a problem")
+		b = append(b, "sarcasm: '"...)
+		b = z.appendText(b, m, &z.toks[z.sarc])
+		b = append(b, "' before a problem"...)
+		end()
 	}
 	if z.shouts >= 2 || z.shouts == 1 && z.words <= 4 {
-		ev = append(ev, "shouting: "+strconv.Itoa(z.shouts)+" word"+plural(z.shouts)+" in capitals")
+		b = append(b, "shouting: "...)
+		b = strconv.AppendInt(b, int64(z.shouts), 10)
+		b = append(b, " word"...)
+		if z.shouts > 1 {
+			b = append(b, 's')
+		}
+		b = append(b, " in capitals"...)
+		end()
 	}
 	if z.excl >= 3 {
-		ev = append(ev, "emphasis: "+strconv.Itoa(z.excl)+" exclamation marks")
+		b = append(b, "emphasis: "...)
+		b = strconv.AppendInt(b, int64(z.excl), 10)
+		b = append(b, " exclamation marks"...)
+		end()
 	}
 	if z.elong > 0 {
-		ev = append(ev, "stretched words: "+strconv.Itoa(z.elong))
+		b = append(b, "stretched words: "...)
+		b = strconv.AppendInt(b, int64(z.elong), 10)
+		end()
 	}
 	if z.emoNeg >= 1.5 {
-		ev = append(ev, "negative emoji")
+		b = append(b, "negative emoji"...)
+		end()
 	}
 	for i, name := range m.threat {
 		if z.threats&(1<<uint(i)) != 0 {
-			ev = append(ev, "threat: "+name)
+			b = append(b, "threat: "...)
+			b = append(b, name...)
+			end()
 		}
 	}
 	if z.followUp {
-		ev = append(ev, "follow-up: chasing an answer")
+		b = append(b, "follow-up: chasing an answer"...)
+		end()
 	}
 	if z.private {
-		ev = append(ev, "private channel: moves to DM, e-mail or phone")
+		b = append(b, "private channel: moves to DM, e-mail or phone"...)
+		end()
 	}
 	if o.arousal >= 0.5 {
-		ev = append(ev, "high arousal "+fmtPct(o.arousal))
+		b = append(b, "high arousal "...)
+		b = strconv.AppendInt(b, int64(o.arousal*100+0.5), 10)
+		b = append(b, '%')
+		end()
+	}
+	z.ev = b
+	if n == 0 {
+		return nil
+	}
+	all := string(b) // the one copy: the result must not alias the pooled buffer
+	ev := make([]string, n)
+	start := 0
+	for k := range n {
+		ev[k] = all[start:ends[k]]
+		start = ends[k]
 	}
 	return ev
 }
 
-// writeFeature writes a feature name for people: "!enak" is "not enak".
-func writeFeature(b *strings.Builder, name string) {
-	if len(name) > 1 && name[0] == '!' {
-		b.WriteString("not ")
-		name = name[1:]
+// appendText appends a token's canonical text.
+func (z *scratch) appendText(b []byte, m *Model, t *tok) []byte {
+	switch {
+	case t.kind == kNum:
+		return append(b, '#')
+	case t.s < 0 && t.e >= 0:
+		return append(b, m.names[t.e]...)
+	case t.s >= 0:
+		return append(b, z.norm[t.s:t.t]...)
 	}
-	b.WriteString(name)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	return b
 }

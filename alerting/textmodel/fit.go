@@ -59,7 +59,11 @@ func softmaxInPlace(p []float64) {
 
 // fitOptions control a fit.
 type fitOptions struct {
-	L2      float64 // penalty on weights (not biases), per example
+	L2    float64   // penalty on weights (not biases), per example
+	Prior []float64 // the penalty pulls weights toward these (nil: zero)
+	// PriorL2 is the (stronger) penalty on weights that have a nonzero
+	// prior: seed knowledge yields only to clear evidence.
+	PriorL2 float64
 	MaxIter int
 }
 
@@ -71,6 +75,7 @@ func fitLR(rows []sparseRow, K, D int, o fitOptions) *linModel {
 	nW := K * D
 	n := nW + K
 	x := make([]float64, n)
+	copy(x, o.Prior) // start at the prior
 	totalW := 0.0
 	for i := range rows {
 		totalW += rows[i].w
@@ -125,8 +130,13 @@ func fitLR(rows []sparseRow, K, D int, o fitOptions) *linModel {
 			g[i] *= inv
 		}
 		for i := 0; i < nW; i++ {
-			loss += 0.5 * o.L2 * W[i] * W[i]
-			g[i] += o.L2 * W[i]
+			d, l2 := W[i], o.L2
+			if o.Prior != nil && o.Prior[i] != 0 {
+				d -= o.Prior[i]
+				l2 = math.Max(l2, o.PriorL2)
+			}
+			loss += 0.5 * l2 * d * d
+			g[i] += l2 * d
 		}
 		return loss
 	}
@@ -206,7 +216,7 @@ func lbfgs(f func(x, g []float64) float64, x []float64, maxIter int) {
 		copy(g, gNew)
 		rel := (fx - fNew) / math.Max(math.Abs(fx), 1e-12)
 		fx = fNew
-		if rel < 1e-7 || math.Sqrt(dot(g, g)) < 1e-6 {
+		if rel < 1e-6 || math.Sqrt(dot(g, g)) < 1e-6 {
 			return
 		}
 	}

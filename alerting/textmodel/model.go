@@ -176,6 +176,11 @@ func Parse(fsys fs.FS) (*Model, error) {
 	m.genComplThr = m.threshold("gen_complaint", 0.5)
 	m.enComplLogit, m.genComplLogit = logit(m.enComplThr), logit(m.genComplThr)
 	m.linkPhrases()
+	for i, name := range m.names {
+		if strings.IndexByte(name, '#') >= 0 {
+			m.ents[i].roles |= rNoShow
+		}
+	}
 	return m, nil
 }
 
@@ -225,6 +230,9 @@ func (m *Model) seed() {
 				e.other = 1
 			}
 		}
+	}
+	for _, w := range strings.Fields(ambiguousWords) {
+		m.ents[m.word(w)].roles |= rNoLang
 	}
 	for alias, canon := range slang {
 		parts := strings.Fields(canon)
@@ -283,7 +291,7 @@ func (m *Model) readLang(_ int, c []string) error {
 		return err
 	}
 	e := &m.ents[m.word(c[0])]
-	if e.lang == 0 && e.other == 0 && e.alias < 0 {
+	if e.lang == 0 && e.other == 0 && e.alias < 0 && e.roles&rNoLang == 0 {
 		e.lang = int8(math.Round(math.Max(-1, math.Min(1, v)) * 100))
 	}
 	return nil

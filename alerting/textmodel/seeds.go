@@ -35,7 +35,10 @@ const (
 	rReply                     // a reply word: "dibalas", "respon", "reply"
 	rPraise                    // praise that turns sarcastic before a problem: "mantap", "great"
 	rAcronym                   // written in capitals by habit: not shouting
+	rBad                       // a bad verdict; negated it is praise: "gak nyesel", "tidak kecewa"
 	rLex                       // a lexicon or seed word: elongated spellings resolve to it
+	rNoLang                    // no language evidence: "no", "me", "de" are in too many languages
+	rNoShow                    // a feature not worth quoting in reasons ("for #"; set by Parse)
 	rPhrase                    // a phrase may start here (set by Parse)
 )
 
@@ -146,6 +149,11 @@ var roles = []struct {
 	// Praise that the sarcasm rule checks: "mantap, paket hilang lagi".
 	{rPraise, `mantap hebat keren bagus makasih terima great thanks nice awesome wow bravo brilliant
 		wonderful fantastic love amazing perfect`},
+	// Verdicts that, negated, turn into praise. English ones are also in
+	// the valence lexicon; the Indonesian ones are what the lexicon lacks.
+	{rBad, `menyesal kecewa buruk jelek rugi mahal lama ribet susah sulit lambat parah mengecewakan kapok
+		bohong palsu rusak telat terlambat kotor bau mengecewakan zonk
+		bad worst terrible awful disappointed disappointing regret slow expensive broken late`},
 	{rAcronym, `ylki bpkn ojk bpom cs cod atm bca bri bni pln pdam jne jnt sms usa uk ok pc tv
 		bbb ftc fcc fbi ceo pr ups usps dhl fedex nhs bt hp lg`},
 }
@@ -155,17 +163,21 @@ var roles = []struct {
 // separated by spaces, phrases by commas; "*" is any one word).
 var threatSeeds = []struct{ name, phrases string }{
 	{"lawyer", "lawyer, lawyers, attorney, attorneys, pengacara, advokat, kuasa hukum"},
-	{"legal action", "sue, suing, lawsuit, court, legal action, small claims, jalur hukum, somasi, gugat, menggugat, tuntut, menuntut, pengadilan, ranah hukum"},
-	{"police", "police, polisi, lapor polisi, polda, polres"},
+	{"legal action", `sue, suing, lawsuit, take you to court, see you in court, legal action, small claims, jalur hukum,
+		somasi, gugat, menggugat, tuntut, menuntut, ke pengadilan, ranah hukum`},
+	{"police", "call the police, report to the police, lapor polisi, ke polisi, laporkan ke polisi, polda, polres"},
 	{"YLKI", "ylki"},
 	{"BPKN", "bpkn"},
 	{"OJK", "ojk"},
-	{"regulator", "bbb, better business bureau, ftc, fcc, ombudsman, consumer protection, trading standards, kominfo, bpom, perlindungan konsumen"},
-	{"media", "media, press, journalist, journalists, reporter, reporters, wartawan, koran, televisi, news outlet"},
-	{"viral", "viral, viralkan, go viral, going viral, bikin viral"},
+	{"regulator", `bbb, better business bureau, ftc, fcc, ombudsman, consumer protection, trading standards, kominfo,
+		bpom, perlindungan konsumen`},
+	{"media", `to the media, the press, contact the press, journalist, journalists, reporter, reporters, news outlet,
+		wartawan, ke media, masuk media, masuk berita, masuk tv`},
+	{"viral", "viralkan, bikin viral, make this viral, make it viral, make this go viral, sebarkan"},
 	{"spill", "spill, spil"},
 	{"boycott", "boikot, boycott, boycotting, memboikot"},
-	{"report", "lapor, laporkan, melaporkan, dilaporkan, report you, reporting you, report this to, reported you"},
+	{"report", `lapor, laporkan, melaporkan, report you, reporting you, report this to, reported you, file a complaint,
+		filing a complaint`},
 	{"chargeback", "chargeback, dispute the charge"},
 }
 
@@ -176,16 +188,21 @@ var followUpSeeds = `still no answer, still no reply, still no response, still w
 	any update, any updates, anyone there, anybody there, hello anyone, ignoring me, ignored me, ignored,
 	why no reply, been waiting, waiting for a reply, waiting for your reply, waiting for a response,
 	never replied, never responded, never heard back, havent heard back, havent heard anything,
-	following up, follow up, still nothing, kok {neg} {reply}, masih belum, masih {neg} ada,
-	ditunggu {reply}, ditunggu respon, mana {reply}, halo {addr}, hai {addr}, hallo {addr}, helo {addr},
-	p {addr}, permisi {addr}, dicuekin, dicuekin saja, diabaikan, dikacangin, tolong {reply}, mohon {reply},
-	tolong direspon, mohon direspon, mohon ditanggapi, sudah dm tapi, sudah berkali, hello ?, halo ?`
+	following up, follow up, still nothing, kok {neg} {reply}, masih {neg} ada {reply},
+	ditunggu {reply}, ditunggu respon, mana {reply}, halo {addr} ?, hai {addr} ?, hallo {addr} ?, helo {addr} ?,
+	p {addr}, permisi {addr} ?, hello ?, halo ?, dicuekin, dicuekin saja, diabaikan, dikacangin, tolong {reply}, mohon {reply},
+	tolong direspon, mohon direspon, mohon ditanggapi, sudah dm tapi, sudah berkali`
 
 // privateSeeds are phrases that move the conversation off the public
 // timeline: a direct message, e-mail, phone or chat app.
 var privateSeeds = `dm, direct message, private message, pm, inbox, japri, whatsapp, via email, by email,
 	lewat email, ke email, email us, email kami, kirim email, cek email, call us, contact us, hubungi kami,
 	cek inbox, check your inbox, telepon kami, via wa, lewat wa`
+
+// ambiguousWords are short words common in several languages we must tell
+// apart; they carry no language evidence whatever the corpora say.
+var ambiguousWords = `no me a de en in on so do la lo mi tu ya se es y o e al con sin son mal die den van per non te
+	le un una is il ma sa da di ke pa na ha`
 
 // funcWords are the function words that identify a language on sight.
 // Words that are common in more than one of the languages we must tell
@@ -204,10 +221,10 @@ var funcWords = []struct {
 		juga bisa lagi karena tapi mau apa kapan banget bagaimana sama sekali masih akan kalau jadi buat
 		harus kenapa mana min kak tolong mohon terima kasih sangat dong deh nih kan hari jam lama cuma saja
 		kita kami mereka anda atau pada oleh dalam sebagai seperti setelah sebelum sampai hanya pun sedang
-		lah kah makasih udah gimana boleh nak kerana awak macam`},
+		lah kah makasih udah gimana boleh nak kerana awak macam halo hai admin kakak mohon sampai`},
 	// Languages Pantau does not score: their words mark a text "other".
 	{LangOther, `el los las que qué por para una uno pero muy esta está estoy gracias hola del al su nada todo
-		bien porque cuando como hace tiene fue ser hoy nunca siempre también más pedido servicio
+		bien porque cuando como hace tiene fue ser hoy nunca siempre también más pedido servicio gusta nadie
 		le les des est et je vous nous pas une pour avec mais très merci bonjour ce cette sont sur dans
 		qui au aux du mon ma mes votre vos il elle ils ont été fait rien toujours jamais encore commande
 		der das und ist nicht ich du mit sehr danke ein eine zu dem auf für sie wir ihr aber noch schon
@@ -217,4 +234,43 @@ var funcWords = []struct {
 		het een niet ik dat zijn voor maar geen nog bedankt
 		ang ng mga sa hindi ako naman lang yung talaga salamat kayo ito
 		bir ve bu çok için değil ama teşekkürler`},
+}
+
+// complaintPriors are prior weights (log-odds, as two-class pairs [not
+// complaint, complaint]) of the cue features in the complaint heads. The
+// train command pulls the fitted weights toward them rather than toward
+// zero (see priors in build.go): the labeled data has few threats or
+// sarcastic thanks, but a customer who names a lawyer is complaining.
+var complaintPriors = priors{
+	"threat":    {-1.5, 1.5},
+	"follow_up": {-0.75, 0.75},
+	"sarcasm":   {-1, 1},
+	"accuse":    {-1.25, 1.25},
+	"problem":   {-0.5, 0.5},
+	"duration":  {-0.3, 0.3},
+}
+
+// severityPriors do the same for the severity levels 1..4: an accusation
+// of dishonesty is level 3, a threat to escalate goes with blame (4).
+var severityPriors = priors{
+	"threat": {-0.5, -0.5, -0.5, 1.5},
+	"accuse": {-0.5, -0.5, 1.5, -0.5},
+}
+
+// emojiSeeds are valences (VADER scale, -4..4) for common emoji whose VADER
+// description has no scored word ("pouting face", "thumbs up"). The train
+// command writes them into data/lexicon.tsv (source "seed"); VADER's own
+// value wins where it has one.
+var emojiSeeds = map[string]float64{
+	"😡": -2.5, "🤬": -3, "😤": -1.5, "👎": -2, "💔": -2, "🙄": -1.5, "😒": -1.5, "🤮": -2.5, "💩": -2,
+	"😞": -2, "😔": -1.5, "😩": -2, "😫": -2, "😢": -2, "🤦": -1.5, "😑": -1, "🥺": -1, "🙃": -0.5,
+	"👍": 2, "🙏": 1, "❤": 2.5, "👌": 1.5, "👏": 1.5, "🔥": 1.5, "✨": 1, "🥰": 2.5, "😊": 2, "💯": 2,
+}
+
+// sentimentPriors pull the emoji features of the 3-class sentiment heads
+// ([negative, neutral, positive]) toward the obvious reading: the
+// Indonesian training reviews have few emoji, mentions have many.
+var sentimentPriors = priors{
+	"emo_pos": {-0.6, -0.3, 0.9},
+	"emo_neg": {0.9, -0.3, -0.6},
 }

@@ -44,8 +44,9 @@ const (
 type tok struct {
 	h    uint64 // hash of the canonical text
 	e    int32  // entry index, -1 when the word is unknown
-	s, t int32  // canonical text in scratch.norm; s < 0: the entry's name
-	n    int32  // run length of ?/!, value of a number
+	s    int32  // canonical text in scratch.norm[s:t]; s < 0: the entry's name
+	t    uint16 // (norm is at most a few times maxBytes: fits)
+	n    int16  // run length of ?/! (capped)
 	kind tokKind
 	fl   uint8
 }
@@ -111,7 +112,7 @@ func (z *scratch) tokenize(m *Model, s string) {
 			st := int32(len(z.norm))
 			z.norm = utf8.AppendRune(z.norm, r)
 			h := hashBytes(z.norm[st:])
-			z.push(tok{h: h, e: m.tab.get(h), s: st, t: int32(len(z.norm)), kind: kEmoji})
+			z.push(tok{h: h, e: m.tab.get(h), s: st, t: uint16(len(z.norm)), kind: kEmoji})
 			i += size
 		case r == '？':
 			z.punct(kQuest)
@@ -144,7 +145,9 @@ func (z *scratch) brk() {
 
 func (z *scratch) punct(k tokKind) {
 	if n := len(z.toks); n > 0 && z.toks[n-1].kind == k {
-		z.toks[n-1].n++
+		if z.toks[n-1].n < 1000 {
+			z.toks[n-1].n++
+		}
 		return
 	}
 	z.push(tok{kind: k, n: 1, e: -1})
@@ -172,9 +175,6 @@ func (z *scratch) handle(s string, i int) int {
 		return i
 	}
 	z.handles++
-	if z.words == 0 && len(z.toks) == 0 {
-		z.handleStart = true
-	}
 	b := buf[:n]
 	if containsASCII(b, "help") || containsASCII(b, "support") || containsASCII(b, "care") ||
 		containsASCII(b, "service") || hasPrefixASCII(b, "ask") || hasSuffixASCII(b, "cs") {
@@ -330,22 +330,16 @@ done:
 	if len(z.norm) != fastLen {
 		h = hashBytes(z.norm[start:])
 	}
-	z.finish(m, start, h, upper, lower, letters, digits, elong, hashtag, foreign)
+	z.finish(m, start, h, s[i:j], upper, lower, letters, digits, elong, hashtag, foreign)
 	return j
 }
 
 // finish turns the bytes norm[start:] (whose hash is h) into tokens.
-func (z *scratch) finish(m *Model, start int, h uint64, upper, lower, letters, digits int, elong, hashtag, foreign bool) {
+func (z *scratch) finish(m *Model, start int, h uint64, raw string, upper, lower, letters, digits int, elong, hashtag, foreign bool) {
 	w := z.norm[start:]
 	if letters == 0 {
-		v := 0
-		for _, c := range w {
-			if v < 1<<20 {
-				v = v*10 + int(c-'0')
-			}
-		}
 		z.norm = z.norm[:start]
-		z.push(tok{h: hashNum, e: m.tab.get(hashNum), s: -1, n: int32(v), kind: kNum})
+		z.push(tok{h: hashNum, e: m.tab.get(hashNum), s: -1, kind: kNum})
 		return
 	}
 	z.words++
@@ -354,9 +348,29 @@ func (z *scratch) finish(m *Model, start int, h uint64, upper, lower, letters, d
 	if elong {
 		fl |= tfElong
 		if e < 0 || m.ents[e].roles&rLex == 0 {
-			// "parahh" is no word: collapse every doubled letter that the
-			// elongation left ("parah"). Only doubled letters that end a
-			// stretched run collapse; "kecewaaa" -> "kecewa".
+			// A word that really has three letters in a row ("BBB", "www")
+			// is looked up as written first.
+			if len(raw) <= 16 {
+				var b [16]byte
+				n := 0
+				for k := 0; k < len(raw); k++ {
+					if c := raw[k]; isASCIILetter(c) {
+						b[n] = c | 0x20
+						n++
+					}
+				}
+				if h2 := hashBytes(b[:n]); n == len(raw) {
+					if e2 := m.tab.get(h2); e2 >= 0 && m.ents[e2].roles&rLex != 0 {
+						z.norm = append(z.norm[:start], b[:n]...)
+						w, h, e = z.norm[start:], h2, e2
+						goto resolved
+					}
+				}
+			}
+			// "parahh" is no word: collapse every doubled letter
+			// ("parah", "kecewaaa" -> "kecewa"). A word with a real double
+			// letter and a stretch loses both ("tungguuu" -> "tungu"); the
+			// lexicon check above saves the common English ones ("good").
 			w = collapseDoubles(w)
 			z.norm = append(z.norm[:start], w...)
 			w = z.norm[start:]
@@ -364,6 +378,7 @@ func (z *scratch) finish(m *Model, start int, h uint64, upper, lower, letters, d
 			e = m.tab.get(h)
 		}
 	}
+resolved:
 	// "-nya" ("the/its") comes off Indonesian words: "paketnya" is "paket".
 	if n := len(w); n >= 6 && w[n-3] == 'n' && w[n-2] == 'y' && w[n-1] == 'a' && (e < 0 || m.ents[e].roles&rLex == 0) && !nyaKeep(w) {
 		z.norm = z.norm[:start+n-3]
@@ -371,7 +386,7 @@ func (z *scratch) finish(m *Model, start int, h uint64, upper, lower, letters, d
 		h = hashBytes(w)
 		e = m.tab.get(h)
 	}
-	if upper >= 3 && lower == 0 && !(e >= 0 && m.ents[e].roles&rAcronym != 0) {
+	if upper >= 4 && lower == 0 && !(e >= 0 && m.ents[e].roles&rAcronym != 0) {
 		fl |= tfShout
 	}
 	if hashtag {
@@ -390,7 +405,10 @@ func (z *scratch) finish(m *Model, start int, h uint64, upper, lower, letters, d
 		}
 		return
 	}
-	z.push(tok{h: h, e: e, s: int32(start), t: int32(len(z.norm)), kind: kWord, fl: fl})
+	if e >= 0 && m.ents[e].roles&rPraise != 0 {
+		z.praise = true
+	}
+	z.push(tok{h: h, e: e, s: int32(start), t: uint16(len(z.norm)), kind: kWord, fl: fl})
 }
 
 // collapseDoubles replaces every doubled letter by one. It runs only on
