@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pantau/pantau/alerting/audit"
 	"github.com/pantau/pantau/alerting/textmodel"
 )
 
@@ -59,6 +60,21 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				met++
 			}
 		}
+	}
+	// The reply audit's own labeled set (written by the team, embedded):
+	// precision and recall per check, personal data against its targets.
+	ar, err := audit.EvalLabeledSet(audit.LabeledSet())
+	if err != nil {
+		return fmt.Errorf("eval: reply audit: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nReply audit on its labeled set (alerting/audit/testdata/replies.jsonl)\n%s", ar.Format())
+	fmt.Fprintln(stdout, "note: the word lists were written with this set in view; docs/audit.md has the figures on a held-out set written after all tuning")
+	total++
+	if err := ar.MeetsTargets(); err != nil {
+		fmt.Fprintf(stdout, "personal data: MISS (%v)\n", err)
+	} else {
+		met++
+		fmt.Fprintln(stdout, "personal data: precision >= 0.90 and recall >= 0.95: PASS")
 	}
 	fmt.Fprintf(stdout, "\ntargets met: %d of %d (%s)\n", met, total, time.Since(start).Round(time.Second))
 	if *strict && met < total {
