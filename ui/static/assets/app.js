@@ -156,7 +156,8 @@
     if (m.source && m.source !== m.kind) src.setAttribute('title', 'Source: ' + m.source);
     meta.append(src);
     const who = link(a.profile_url, a.display_name || a.handle || 'unknown', 'author');
-    if (a.display_name && a.handle) who.append(' ', el('span', 'handle', '@' + a.handle));
+    // Some platforms' handles carry their own "@" (YouTube's @name).
+    if (a.display_name && a.handle) who.append(' ', el('span', 'handle', a.handle.startsWith('@') ? a.handle : '@' + a.handle));
     meta.append(who);
     if (typeof a.followers === 'number') meta.append(el('span', 'followers', a.followers.toLocaleString() + ' followers'));
     meta.append(time(m.created_at || m.seen_at));
@@ -214,6 +215,10 @@
       const s = el('span', 'answered', 'Answered' + (m.answered_by ? ' by @' + m.answered_by : '') + ' ');
       s.append(time(m.answered_at));
       foot.append(s);
+    } else if (!m.by_brand && sc && (sc.reply_state === 'no_reply_needed' || sc.reply_state === 'private' || sc.reply_state === 'resolved')) {
+      // The scorer (or an agent) settled it: no clock to show.
+      const label = { no_reply_needed: 'No reply needed', private: 'Moved to a private channel', resolved: 'Resolved' }[sc.reply_state];
+      foot.append(el('span', 'settled', label));
     } else if (!m.by_brand) {
       const since = parseTime(m.created_at) || parseTime(m.seen_at);
       const s = el('span', 'waiting', 'Unanswered');
