@@ -239,3 +239,49 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool, e
 		}
 	}
 }
+
+// A reload sent while the daemon is still starting must not end it (the
+// default action of SIGHUP), and a reload with an invalid config keeps the
+// running one.
+func TestSIGHUPWhileStartingAndWithABadConfig(t *testing.T) {
+	bin := buildPantau(t)
+	feed := fakesource.Stream(time.Now, time.Second, 10, 100)
+	src := httptest.NewServer(feed)
+	defer src.Close()
+	dir := t.TempDir()
+	addr := freePort(t)
+	config := filepath.Join(dir, "pantau.yaml")
+	good := fmt.Sprintf(`
+data_dir: %q
+http: {listen: %q}
+brands: [{name: kilat, terms: ["kilat express"]}]
+sources: [{name: stream, kind: rss, url: %q, schedule: "@every 1s"}]
+`, filepath.Join(dir, "data"), addr, src.URL)
+	os.WriteFile(config, []byte(good), 0o600)
+	p := startDaemon(t, bin, config)
+	// While it starts (opening the store, building every collector): the
+	// moment right after exec belongs to the Go runtime, before any
+	// program can take signals.
+	time.Sleep(50 * time.Millisecond)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 20*time.Second, "the daemon to serve", func() bool { return itemsSeen(addr, "stream") >= 0 },
+		func() string { return p.stderr.String() })
+	os.WriteFile(config, []byte(good+"bogus_key: 1\n"), 0o600)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "the bad reload to be reported", func() bool {
+		return strings.Contains(p.stderr.String(), "config reload failed")
+	}, func() string { return p.stderr.String() })
+	if itemsSeen(addr, "stream") < 0 {
+		t.Fatalf("the daemon stopped serving after a bad reload:\n%s", p.stderr)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		t.Fatal("no exit after SIGTERM")
+	}
+}

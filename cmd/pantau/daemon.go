@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -43,6 +44,14 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	level := new(slog.LevelVar)
 	logger := newLogger(cfg.Log, level, opts.Stderr)
 
+	// Take SIGHUP from the first moment: its default action would end the
+	// process, and a reload sent while starting must not.
+	hup := make(chan os.Signal, 1)
+	if opts.ConfigPath != "" {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
+
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -64,7 +73,15 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	// Inbound webhook sources are served by the dashboard's HTTP server at
 	// POST /hooks/{source}; a reload swaps the sources behind the router.
 	hooks := collectors.NewWebhooks(logger)
-	work, err := startWork(cfg, st, fetcher, hooks, logger)
+	// The acknowledge-link key is read once, so the links notifications
+	// carry and the /ack page that checks them always agree; changing it
+	// takes a restart.
+	signer, err := cfg.AckLinks.Signer(time.Now)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	work, err := startWork(cfg, st, fetcher, hooks, signer, logger)
 	if err != nil {
 		ln.Close()
 		return err
@@ -81,11 +98,8 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	})
 
 	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithHandler("/hooks/{source}", hooks)}
-	// Acknowledge links in notifications land here. The signing key is
-	// read once: changing it takes a restart.
-	if signer, err := cfg.AckLinks.Signer(time.Now); err != nil {
-		return err
-	} else if signer != nil {
+	// Acknowledge links in notifications land here.
+	if signer != nil {
 		uiOpts = append(uiOpts, ui.WithHandler("/ack", notify.AckHandler(signer.Verify, func(id, by string) error {
 			_, err := current.Acknowledge(id, by)
 			return err
@@ -111,11 +125,6 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		opts.Ready(addr)
 	}
 
-	hup := make(chan os.Signal, 1)
-	if opts.ConfigPath != "" {
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -130,10 +139,10 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 				logger.Error("config reload failed; keeping the running config", "err", err)
 				continue
 			}
-			if !next.HTTP.Equal(cfg.HTTP) || next.DataDir != cfg.DataDir {
-				logger.Warn("config reload: http and data_dir changes take effect after a restart")
+			if !next.HTTP.Equal(cfg.HTTP) || next.DataDir != cfg.DataDir || !reflect.DeepEqual(next.AckLinks, cfg.AckLinks) {
+				logger.Warn("config reload: http, data_dir and ack_links changes take effect after a restart")
 			}
-			fresh, err := startWork(next, st, fetcher, hooks, logger)
+			fresh, err := startWork(next, st, fetcher, hooks, signer, logger)
 			if err != nil {
 				logger.Error("config reload failed; keeping the running config", "err", err)
 				continue
@@ -168,7 +177,7 @@ type work struct {
 	sweepDone  chan struct{}
 }
 
-func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, logger *slog.Logger) (*work, error) {
+func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, signer *notify.AckSigner, logger *slog.Logger) (*work, error) {
 	cols, err := collectors.Build(cfg.Sources, cfg.Brands, fetcher)
 	if err != nil {
 		return nil, err
@@ -193,11 +202,6 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	hooks.Set(cols, pipe) // the same sink as the scheduler's
 
 	receivers, err := notify.Build(cfg.Receivers, notify.Deps{UserAgent: cfg.UserAgent})
-	if err != nil {
-		sched.Stop(context.Background())
-		return nil, err
-	}
-	signer, err := cfg.AckLinks.Signer(time.Now)
 	if err != nil {
 		sched.Stop(context.Background())
 		return nil, err
