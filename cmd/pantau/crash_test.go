@@ -259,10 +259,13 @@ sources: [{name: stream, kind: rss, url: %q, schedule: "@every 1s"}]
 `, filepath.Join(dir, "data"), addr, src.URL)
 	os.WriteFile(config, []byte(good), 0o600)
 	p := startDaemon(t, bin, config)
-	// While it starts (opening the store, building every collector): the
-	// moment right after exec belongs to the Go runtime, before any
-	// program can take signals.
-	time.Sleep(50 * time.Millisecond)
+	// While it starts: the data directory appears once main has taken
+	// SIGHUP and read the config, before the store, the listener and the
+	// collectors are up.
+	waitFor(t, 20*time.Second, "the data directory", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "data"))
+		return err == nil
+	}, func() string { return p.stderr.String() })
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, 20*time.Second, "the daemon to serve", func() bool { return itemsSeen(addr, "stream") >= 0 },
 		func() string { return p.stderr.String() })

@@ -8,12 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"reflect"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pantau/pantau/alerting"
@@ -26,8 +24,10 @@ import (
 )
 
 type serveOptions struct {
-	// ConfigPath is re-read on SIGHUP; empty disables reloading.
+	// ConfigPath is re-read whenever Reload delivers (SIGHUP); empty
+	// disables reloading.
 	ConfigPath string
+	Reload     <-chan os.Signal
 	Stdout     io.Writer
 	Stderr     io.Writer
 	// Ready, when set, is called with the dashboard's address once it
@@ -44,12 +44,11 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	level := new(slog.LevelVar)
 	logger := newLogger(cfg.Log, level, opts.Stderr)
 
-	// Take SIGHUP from the first moment: its default action would end the
-	// process, and a reload sent while starting must not.
-	hup := make(chan os.Signal, 1)
+	// A reload asked for while starting waits in the channel (main took
+	// SIGHUP before anything else) and is done once the daemon runs.
+	var hup <-chan os.Signal
 	if opts.ConfigPath != "" {
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
+		hup = opts.Reload
 	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {

@@ -48,11 +48,16 @@ func pantau(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP is taken before anything else: its default action ends the
+	// process, and a reload sent while the daemon starts must not.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "run":
-		err = cmdRun(ctx, rest, stdout, stderr)
+		err = cmdRun(ctx, rest, hup, stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "check-config":
@@ -81,7 +86,7 @@ func pantau(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdRun(ctx context.Context, args []string, hup <-chan os.Signal, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "pantau.yaml", "config file")
@@ -92,7 +97,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, serveOptions{ConfigPath: *path, Stdout: stdout, Stderr: stderr})
+	return serve(ctx, cfg, serveOptions{ConfigPath: *path, Reload: hup, Stdout: stdout, Stderr: stderr})
 }
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
