@@ -171,7 +171,7 @@ type Bluesky struct {
 	resolved  map[string]bool
 	session   *bskySession
 	lastLogin time.Time
-	problems  []error
+	problems  skipLog
 }
 
 type bskyProfile struct {
@@ -326,23 +326,9 @@ func (b *Bluesky) acknowledge(c jetCursor) {
 	b.durable.merge(c)
 }
 
-func (b *Bluesky) problem(err error) {
-	b.log.Warn("bluesky item skipped", "source", b.name, "err", redactText(err.Error()))
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.problems) >= 100 {
-		b.problems = b.problems[1:]
-	}
-	b.problems = append(b.problems, err)
-}
+func (b *Bluesky) problem(err error) { b.problems.add(b.log, KindBluesky, b.name, err) }
 
-func (b *Bluesky) takeProblems() []error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	p := b.problems
-	b.problems = nil
-	return p
-}
+func (b *Bluesky) takeProblems() []error { return b.problems.take() }
 
 func (b *Bluesky) isBrandDID(did string) bool {
 	if did == "" {

@@ -8,6 +8,8 @@ package collectors
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pantau/pantau/store"
@@ -66,3 +68,33 @@ type SourceStates interface {
 }
 
 var _ SourceStates = (*store.Store)(nil)
+
+// skipLog keeps the last errors about items a collector skipped (a
+// malformed status, an oversized frame), logging each as it happens, so a
+// poll can report them while keeping the rest of its batch.
+type skipLog struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+// maxSkipped bounds what a skipLog keeps between two takes.
+const maxSkipped = 100
+
+func (s *skipLog) add(log *slog.Logger, kind, source string, err error) {
+	log.Warn(kind+" item skipped", "source", source, "err", redactText(err.Error()))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.errs) >= maxSkipped {
+		s.errs = s.errs[1:]
+	}
+	s.errs = append(s.errs, err)
+}
+
+// take returns and clears the errors kept.
+func (s *skipLog) take() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	errs := s.errs
+	s.errs = nil
+	return errs
+}

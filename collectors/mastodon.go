@@ -219,7 +219,7 @@ type Mastodon struct {
 	streamed *socialFIFO[string, struct{}]
 	// problems are the items skipped by the latest polls, for tests and
 	// the log.
-	problems []error
+	problems skipLog
 }
 
 type mastoInstance struct {
@@ -585,24 +585,10 @@ func (m *Mastodon) acknowledge(c mastoCursor) {
 	m.durable.merge(c)
 }
 
-func (m *Mastodon) problem(err error) {
-	m.log.Warn("mastodon item skipped", "source", m.name, "err", redactText(err.Error()))
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.problems) >= 100 {
-		m.problems = m.problems[1:]
-	}
-	m.problems = append(m.problems, err)
-}
+func (m *Mastodon) problem(err error) { m.problems.add(m.log, KindMastodon, m.name, err) }
 
 // takeProblems returns and clears the recorded problems.
-func (m *Mastodon) takeProblems() []error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p := m.problems
-	m.problems = nil
-	return p
-}
+func (m *Mastodon) takeProblems() []error { return m.problems.take() }
 
 // mastoStatus is the part of Mastodon's Status entity Pantau reads.
 type mastoStatus struct {
