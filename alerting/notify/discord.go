@@ -2,20 +2,15 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
-
-	"github.com/pantau/pantau/store/secret"
 )
 
 // Discord posts to a channel webhook: one embed (title, what and why, the
 // mention, links) with mentions disabled, so "@everyone" in a customer's
 // post cannot ping the channel.
 type Discord struct {
-	shown
-	url      secret.Secret
+	*incomingWebhook
 	username string
-	p        *poster
 }
 
 var _ Notifier = (*Discord)(nil)
@@ -25,28 +20,19 @@ func newDiscord(c *DiscordConfig, path string, d Deps) (*Discord, []error) {
 		return nil, missingSection(path)
 	}
 	var errs []error
-	u := resolveSecret(c.URL, c.URLFile, path, "url", true, &errs)
-	if u.IsSet() {
-		checkURL(u.Reveal(), path+".url", true, &errs)
-	}
+	w := newIncomingWebhook(KindDiscord, c.URL, c.URLFile, path, d, &errs)
 	if len(c.Username) > 80 {
 		errs = append(errs, fieldErr(path+".username", "at most 80 characters"))
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	red := &redactor{}
-	red.addURL(u.Reveal())
-	return &Discord{shown: describe(KindDiscord, shownURL(u.Reveal(), true)), url: u, username: c.Username, p: newPoster(KindDiscord, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Discord{incomingWebhook: w, username: c.Username}, nil
 }
 
 // Notify implements Notifier.
 func (n *Discord) Notify(ctx context.Context, m Message) (bool, error) {
-	body, err := json.Marshal(discordPayload(m, n.username))
-	if err != nil {
-		return false, err
-	}
-	return n.p.post(ctx, n.url.Reveal(), jsonHeader(), body)
+	return n.postJSON(ctx, discordPayload(m, n.username))
 }
 
 // discordEscape backslash-escapes Discord markdown, so a post cannot make

@@ -2,22 +2,15 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/pantau/pantau/store/secret"
 )
 
 // Slack posts to an incoming webhook: a message with Block Kit blocks
 // (header, what and why, the mention, buttons) and a plain "text"
 // fallback for notifications and old clients.
-type Slack struct {
-	shown
-	url secret.Secret
-	p   *poster
-}
+type Slack struct{ *incomingWebhook }
 
 var _ Notifier = (*Slack)(nil)
 
@@ -26,25 +19,16 @@ func newSlack(c *SlackConfig, path string, d Deps) (*Slack, []error) {
 		return nil, missingSection(path)
 	}
 	var errs []error
-	u := resolveSecret(c.URL, c.URLFile, path, "url", true, &errs)
-	if u.IsSet() {
-		checkURL(u.Reveal(), path+".url", true, &errs)
-	}
+	w := newIncomingWebhook(KindSlack, c.URL, c.URLFile, path, d, &errs)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	red := &redactor{}
-	red.addURL(u.Reveal())
-	return &Slack{shown: describe(KindSlack, shownURL(u.Reveal(), true)), url: u, p: newPoster(KindSlack, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Slack{w}, nil
 }
 
 // Notify implements Notifier.
 func (s *Slack) Notify(ctx context.Context, m Message) (bool, error) {
-	body, err := json.Marshal(slackPayload(m))
-	if err != nil {
-		return false, err
-	}
-	return s.p.post(ctx, s.url.Reveal(), jsonHeader(), body)
+	return s.postJSON(ctx, slackPayload(m))
 }
 
 // slackEscape escapes the three characters Slack's mrkdwn gives meaning to

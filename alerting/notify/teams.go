@@ -2,21 +2,14 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
-
-	"github.com/pantau/pantau/store/secret"
 )
 
 // Teams posts an Adaptive Card message to a Microsoft Teams incoming
 // webhook (Workflows, or a legacy connector). Text from mentions goes in
 // RichTextBlock TextRuns, which Teams shows as plain text: a TextBlock
 // would render markdown, links included.
-type Teams struct {
-	shown
-	url secret.Secret
-	p   *poster
-}
+type Teams struct{ *incomingWebhook }
 
 var _ Notifier = (*Teams)(nil)
 
@@ -25,25 +18,16 @@ func newTeams(c *TeamsConfig, path string, d Deps) (*Teams, []error) {
 		return nil, missingSection(path)
 	}
 	var errs []error
-	u := resolveSecret(c.URL, c.URLFile, path, "url", true, &errs)
-	if u.IsSet() {
-		checkURL(u.Reveal(), path+".url", true, &errs)
-	}
+	w := newIncomingWebhook(KindTeams, c.URL, c.URLFile, path, d, &errs)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	red := &redactor{}
-	red.addURL(u.Reveal())
-	return &Teams{shown: describe(KindTeams, shownURL(u.Reveal(), true)), url: u, p: newPoster(KindTeams, d, red, shownURL(u.Reveal(), true))}, nil
+	return &Teams{w}, nil
 }
 
 // Notify implements Notifier.
 func (t *Teams) Notify(ctx context.Context, m Message) (bool, error) {
-	body, err := json.Marshal(teamsPayload(m))
-	if err != nil {
-		return false, err
-	}
-	return t.p.post(ctx, t.url.Reveal(), jsonHeader(), body)
+	return t.postJSON(ctx, teamsPayload(m))
 }
 
 // plainRun is a RichTextBlock with one TextRun: never markdown.
