@@ -52,6 +52,9 @@ type Params struct {
 	Loc *time.Location
 	// Brands limits the report to these brands; empty is all.
 	Brands []string
+	// Exclude are words never counted as complaint terms: the brands'
+	// own names and search terms, which every mention has.
+	Exclude []string
 }
 
 // Numbers are one period's figures.
@@ -167,6 +170,12 @@ func Compute(ctx context.Context, src Source, p Params) (*Report, error) {
 	brands := map[string]*Share{}
 	targets := map[time.Duration]bool{}
 	curTerms, prevTerms := map[string]int{}, map[string]int{}
+	exclude := map[string]bool{}
+	for _, e := range p.Exclude {
+		for _, w := range Terms(e) {
+			exclude[w] = true
+		}
+	}
 
 	// A mention belongs to the period it was posted in. It can only have
 	// been stored after that, so the scan starts at the previous period
@@ -263,7 +272,9 @@ func Compute(ctx context.Context, src Source, p Params) (*Report, error) {
 			n.complain = append(n.complain, &c)
 		}
 		for _, t := range Terms(audit.MaskAll(m.Title + "\n" + m.Text)) {
-			termsOf[t]++
+			if !exclude[t] {
+				termsOf[t]++
+			}
 		}
 		return nil
 	})
