@@ -128,17 +128,30 @@ func newView(r *Report, publicURL string) *view {
 		}
 		return fmtDuration(d)
 	}
+	// A share of nothing is shown as a dash, not as 0%.
+	share := func(x float64, of int) string {
+		if of == 0 {
+			return "–"
+		}
+		return pct(x)
+	}
+	shareChange := func(c float64, cn int, p float64, pn int) string {
+		if cn == 0 || pn == 0 {
+			return ""
+		}
+		return pointChange(c, p)
+	}
 	v.Rows = []row{
 		{"Mentions", fmt.Sprint(c.Mentions), fmt.Sprint(p.Mentions), change(c.Mentions, p.Mentions)},
 		{"Complaints", fmt.Sprint(c.Complaints), fmt.Sprint(p.Complaints), change(c.Complaints, p.Complaints)},
-		{"Complaint share", pct(c.ComplaintShare), pct(p.ComplaintShare), pointChange(c.ComplaintShare, p.ComplaintShare)},
+		{"Complaint share", share(c.ComplaintShare, c.Mentions), share(p.ComplaintShare, p.Mentions), shareChange(c.ComplaintShare, c.Mentions, p.ComplaintShare, p.Mentions)},
 		{"Mean sentiment (-1..+1)", fmt.Sprintf("%+.2f", c.Sentiment), fmt.Sprintf("%+.2f", p.Sentiment), fmt.Sprintf("%+.2f", c.Sentiment-p.Sentiment)},
 		{"Positive / neutral / negative", fmt.Sprintf("%d / %d / %d", c.Positive, c.Neutral, c.Negative), fmt.Sprintf("%d / %d / %d", p.Positive, p.Neutral, p.Negative), ""},
 		{"First response, median", dur(c.RespMedian, c.Answered), dur(p.RespMedian, p.Answered), ""},
 		{"First response, p90", dur(c.RespP90, c.Answered), dur(p.RespP90, p.Answered), ""},
-		{"Answered within target", pct(c.WithinTarget), pct(p.WithinTarget), pointChange(c.WithinTarget, p.WithinTarget)},
-		{"Complaints unanswered past target", fmt.Sprintf("%d (%s)", c.Overdue, pct(c.OverdueShare)), fmt.Sprintf("%d (%s)", p.Overdue, pct(p.OverdueShare)), pointChange(c.OverdueShare, p.OverdueShare)},
-		{"Reply audit pass rate", fmt.Sprintf("%s of %d", pct(c.AuditPassRate), c.Replies), fmt.Sprintf("%s of %d", pct(p.AuditPassRate), p.Replies), pointChange(c.AuditPassRate, p.AuditPassRate)},
+		{"Answered within target", share(c.WithinTarget, c.Answered), share(p.WithinTarget, p.Answered), shareChange(c.WithinTarget, c.Answered, p.WithinTarget, p.Answered)},
+		{"Complaints unanswered past target", fmt.Sprintf("%d (%s)", c.Overdue, share(c.OverdueShare, c.Complaints)), fmt.Sprintf("%d (%s)", p.Overdue, share(p.OverdueShare, p.Complaints)), shareChange(c.OverdueShare, c.Complaints, p.OverdueShare, p.Complaints)},
+		{"Reply audit pass rate", fmt.Sprintf("%s of %d", share(c.AuditPassRate, c.Replies), c.Replies), fmt.Sprintf("%s of %d", share(p.AuditPassRate, p.Replies), p.Replies), shareChange(c.AuditPassRate, c.Replies, p.AuditPassRate, p.Replies)},
 	}
 	names := [5]string{"", "1 no explicit reproach", "2 disapproval", "3 accusation", "4 blame"}
 	for s := 1; s <= 4; s++ {

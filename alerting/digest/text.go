@@ -64,9 +64,15 @@ func fmtDuration(d time.Duration) string {
 	case d < time.Hour:
 		return fmt.Sprintf("%dm", int(d/time.Minute))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+		if m := int(d % time.Hour / time.Minute); m != 0 {
+			return fmt.Sprintf("%dh%02dm", int(d/time.Hour), m)
+		}
+		return fmt.Sprintf("%dh", int(d/time.Hour))
 	}
-	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+	if h := int(d % (24 * time.Hour) / time.Hour); h != 0 {
+		return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), h)
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
 // pct formats a share as a percentage.

@@ -1,0 +1,152 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/alerting/notify"
+)
+
+func renderJakarta(t *testing.T, publicURL string) (*Report, *Rendered) {
+	t.Helper()
+	loc := mustZone(t, "Asia/Jakarta")
+	st := openStore(t)
+	storeFixtures(t, st, jakartaFixtures(loc))
+	r, err := Compute(context.Background(), StoreSource{Store: st}, Params{Kind: Daily, At: time.Date(2026, 11, 23, 8, 0, 0, 0, loc), Loc: loc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(r, RenderOptions{PublicURL: publicURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, out
+}
+
+func TestRenderEscapesAndMasks(t *testing.T) {
+	_, out := renderJakarta(t, "https://pantau.example.com")
+	d := out.Message.Digest
+	var payload any
+	if err := json.Unmarshal(d.Slack, &payload); err != nil {
+		t.Fatalf("slack payload: %v", err)
+	}
+	slackText := strings.Join(stringsIn(payload), "\n")
+	forms := map[string]string{"text": d.Text, "html": d.HTML, "slack": slackText, "summary": out.Message.Summary}
+	for name, body := range forms {
+		for _, leak := range []string{"dina.r92", "3456-7890", "081234567890"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("%s contains %q", name, leak)
+			}
+		}
+	}
+	// Plain text shows the mention as it is; the HTML and Slack must not
+	// let it become markup.
+	if !strings.Contains(d.Text, "<script>alert(1)</script>") {
+		t.Error("the plain text lost the mention's text")
+	}
+	if strings.Contains(d.HTML, "<script>") || strings.Contains(slackText, "<script>") {
+		t.Error("a <script> from a mention reached the HTML or Slack unescaped")
+	}
+	// Masked, not dropped: the hint an agent needs is there.
+	for name, body := range map[string]string{"text": d.Text, "html": d.HTML, "slack": slackText} {
+		if !strings.Contains(body, "d***@gmail.com") || !strings.Contains(body, "0812****7890") {
+			t.Errorf("%s lacks the masked e-mail address or phone number", name)
+		}
+	}
+	if !strings.Contains(d.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the HTML does not show the mention's <script> as escaped text")
+	}
+	if !strings.Contains(slackText, "&lt;script&gt;") {
+		t.Error("the Slack text does not escape < and >")
+	}
+	if !strings.Contains(slackText, `https://pantau.example.com/?from=2026-11-22T00%3A00%3A00%2B07%3A00&to=2026-11-23T00%3A00%3A00%2B07%3A00&view=history`) {
+		t.Errorf("slack payload lacks the history link: %s", d.Slack)
+	}
+	for _, want := range []string{`href="https://social.example/p/c1"`, `href="https://pantau.example.com/?mention=rss%3Ac1"`, `src="cid:chart@pantau"`} {
+		if !strings.Contains(d.HTML, want) {
+			t.Errorf("html lacks %s", want)
+		}
+	}
+	if out.Message.Action != notify.Digest || out.Message.AlertID != "digest|daily|2026-11-22" {
+		t.Errorf("message id/action = %q %q", out.Message.AlertID, out.Message.Action)
+	}
+}
+
+func TestRenderWithoutPublicURLHasNoDashboardLinks(t *testing.T) {
+	_, out := renderJakarta(t, "")
+	if strings.Contains(out.Message.Digest.HTML, "?mention=") || strings.Contains(string(out.Message.Digest.Slack), "view=history") || out.Message.DashboardURL != "" {
+		t.Error("dashboard links without http.public_url")
+	}
+	if !strings.Contains(out.Message.Digest.HTML, "https://social.example/p/c1") {
+		t.Error("the link to the original is missing")
+	}
+}
+
+func TestHostileURLIsDropped(t *testing.T) {
+	if webURL("javascript:alert(1)") != "" || webURL("https://x.example/a b") != "" || webURL("https://ok.example/p") == "" {
+		t.Error("webURL keeps only plain http(s) URLs")
+	}
+}
+
+func TestChartIsAPNGOfTheExpectedSize(t *testing.T) {
+	r, out := renderJakarta(t, "")
+	img, err := png.Decode(bytes.NewReader(out.Chart))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != ChartWidth || b.Dy() != ChartHeight {
+		t.Fatalf("chart is %v", b)
+	}
+	// The complaint overlay is drawn: some pixel has the complaint colour.
+	found := false
+	for x := 0; x < ChartWidth && !found; x++ {
+		for y := 30; y < ChartHeight-34; y++ {
+			if rr, g, b, _ := img.At(x, y).RGBA(); rr>>8 == 219 && g>>8 == 68 && b>>8 == 55 {
+				found = true
+				break
+			}
+		}
+	}
+	if !found && r.Cur.Complaints > 0 {
+		t.Error("no complaint bar in the chart")
+	}
+	// A weekly chart and an empty one draw too.
+	for _, rep := range []*Report{{Kind: Weekly, Cur: Numbers{Bins: make([]Bin, 7)}, Prev: Numbers{Bins: make([]Bin, 7)}}, {Kind: Daily, hourlyBins: true}} {
+		if _, err := Chart(rep); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestTerms(t *testing.T) {
+	got := strings.Join(Terms("Paket #telat lagi!! @kilatcare https://x.example/a 0812****7890 d***@gmail.com yang udah 3 hari paket"), " ")
+	if got != "paket telat" {
+		t.Errorf("Terms = %q", got)
+	}
+}
+
+// stringsIn collects every string in a decoded JSON value.
+func stringsIn(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, stringsIn(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, e := range x {
+			out = append(out, stringsIn(e)...)
+		}
+		return out
+	}
+	return nil
+}
