@@ -3,8 +3,6 @@ package notify
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
-	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -76,43 +74,43 @@ func (e *Email) composeDigest(m Message) ([]byte, error) {
 	header("Auto-Submitted", "auto-generated")
 	header("X-Auto-Response-Suppress", "All")
 
-	related := multipart.NewWriter(&b)
-	if len(d.Images) > 0 {
-		header("Content-Type", `multipart/related; type="multipart/alternative"; boundary="`+related.Boundary()+`"`)
+	ctype, body, err := alternative(d)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Images) == 0 {
+		header("Content-Type", ctype)
 		b.WriteString("\r\n")
-		pw, err := related.CreatePart(textproto.MIMEHeader{})
-		if err != nil {
-			return nil, err
-		}
-		// The alternative part's own header goes inside the related part.
-		if err := writeAlternative(pw, d); err != nil {
-			return nil, err
-		}
-		for _, img := range d.Images {
-			if err := writeImage(related, img); err != nil {
-				return nil, err
-			}
-		}
-		if err := related.Close(); err != nil {
-			return nil, err
-		}
+		b.Write(body)
 		return b.Bytes(), nil
 	}
-	if err := writeAlternative(&b, d); err != nil {
+	related := multipart.NewWriter(&b)
+	header("Content-Type", `multipart/related; type="multipart/alternative"; boundary="`+related.Boundary()+`"`)
+	b.WriteString("\r\n")
+	pw, err := related.CreatePart(textproto.MIMEHeader{"Content-Type": {ctype}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pw.Write(body); err != nil {
+		return nil, err
+	}
+	for _, img := range d.Images {
+		if err := writeImage(related, img); err != nil {
+			return nil, err
+		}
+	}
+	if err := related.Close(); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// writeAlternative writes the Content-Type header of a
-// multipart/alternative (ending the header block) and its text and HTML
-// parts, after whatever headers w already holds.
-func writeAlternative(w io.Writer, d *DigestContent) error {
-	mw := multipart.NewWriter(w)
-	if _, err := fmt.Fprintf(w, "Content-Type: multipart/alternative; boundary=%q\r\n\r\n", mw.Boundary()); err != nil {
-		return err
-	}
-	part := func(ctype, body string) error {
+// alternative builds the multipart/alternative of the text and HTML
+// parts: its Content-Type (with the boundary) and its body.
+func alternative(d *DigestContent) (string, []byte, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part := func(ctype, text string) error {
 		pw, err := mw.CreatePart(textproto.MIMEHeader{
 			"Content-Type":              {ctype + "; charset=utf-8"},
 			"Content-Transfer-Encoding": {"quoted-printable"},
@@ -121,20 +119,23 @@ func writeAlternative(w io.Writer, d *DigestContent) error {
 			return err
 		}
 		qw := quotedprintable.NewWriter(pw)
-		if _, err := qw.Write([]byte(body)); err != nil {
+		if _, err := qw.Write([]byte(text)); err != nil {
 			return err
 		}
 		return qw.Close()
 	}
 	if err := part("text/plain", d.Text); err != nil {
-		return err
+		return "", nil, err
 	}
 	if d.HTML != "" {
 		if err := part("text/html", d.HTML); err != nil {
-			return err
+			return "", nil, err
 		}
 	}
-	return mw.Close()
+	if err := mw.Close(); err != nil {
+		return "", nil, err
+	}
+	return `multipart/alternative; boundary="` + mw.Boundary() + `"`, body.Bytes(), nil
 }
 
 // writeImage writes one inline image part, base64 in lines of 76.
