@@ -2,7 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"image/png"
 	"net/mail"
 	"os"
@@ -151,3 +156,83 @@ func TestDigestCommandRendersWithoutSending(t *testing.T) {
 		}
 	}
 }
+
+// The daemon runs digests: started after a digest was due (and after
+// digests first ran on this store), it sends the missed one to a Slack
+// receiver at once.
+func TestDaemonSendsMissedDigestAtStart(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, storeFileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Digests first ran here three days ago.
+	if err := st.SetOutboxCursor("digest.first_run", uint64(time.Now().Add(-72*time.Hour).Unix())); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	got := make(chan []byte, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- body
+	}))
+	defer hook.Close()
+	feed := httptest.NewServer(http.NotFoundHandler())
+	defer feed.Close()
+
+	cfg := fmt.Sprintf(`
+data_dir: %s
+http:
+  listen: %s
+brands:
+  - name: kilat
+    terms: ["kilat express"]
+sources:
+  - name: news
+    kind: rss
+    url: %s/rss
+    schedule: "@every 1h"
+receivers:
+  - name: marketing
+    kind: slack
+    actions: [digest]
+    slack:
+      url: %s/services/T0/B0/digestwebhooktoken
+digests:
+  timezone: UTC
+  daily:
+    schedule: "0 0 * * *"
+`, dir, freePort(t), feed.URL, hook.URL)
+	c, err := parseConfig("pantau.yaml", []byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() { done <- serve(ctx, c, serveOptions{Stdout: io.Discard, Stderr: logWriter{&logs}}) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case body := <-got:
+		yesterday := time.Now().UTC().AddDate(0, 0, -1).Format("Mon 2 Jan 2006")
+		if !json.Valid(body) || !strings.Contains(string(body), "Daily reputation digest: "+yesterday) {
+			t.Errorf("slack got %s", body)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no digest reached Slack; log:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "digestwebhooktoken") {
+		t.Error("the webhook URL is in the log")
+	}
+}
+
+// logWriter lets the daemon's logger write into a syncBuffer.
+type logWriter struct{ b *syncBuffer }
+
+func (w logWriter) Write(p []byte) (int, error) { w.b.WriteString(string(p)); return len(p), nil }
