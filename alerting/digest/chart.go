@@ -121,23 +121,18 @@ func labelEvery(n int, slot float64) int {
 	return every
 }
 
-// niceCeil rounds a positive count up to 1, 2 or 5 times a power of ten,
-// and to a multiple of 4 so the quarter grid lines fall on whole numbers.
+// niceCeil is the chart's top: four grid steps of a round size (1, 1.5,
+// 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten, whole numbers only) that
+// reach v.
 func niceCeil(v int) int {
-	if v <= 4 {
-		return 4
-	}
-	p := 1
-	for p*10 < v {
-		p *= 10
-	}
-	for _, m := range []int{1, 2, 5, 10} {
-		if m*p >= v {
-			c := m * p
-			return (c + 3) / 4 * 4
+	for p := 1; ; p *= 10 {
+		for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8} {
+			step := m * float64(p)
+			if step == float64(int(step)) && 4*int(step) >= v {
+				return 4 * int(step)
+			}
 		}
 	}
-	return (v + 3) / 4 * 4
 }
 
 func fill(img draw.Image, r image.Rectangle, c color.Color) {

@@ -145,7 +145,7 @@ func newView(r *Report, publicURL string) *view {
 		{"Mentions", fmt.Sprint(c.Mentions), fmt.Sprint(p.Mentions), change(c.Mentions, p.Mentions)},
 		{"Complaints", fmt.Sprint(c.Complaints), fmt.Sprint(p.Complaints), change(c.Complaints, p.Complaints)},
 		{"Complaint share", share(c.ComplaintShare, c.Mentions), share(p.ComplaintShare, p.Mentions), shareChange(c.ComplaintShare, c.Mentions, p.ComplaintShare, p.Mentions)},
-		{"Mean sentiment (-1..+1)", fmt.Sprintf("%+.2f", c.Sentiment), fmt.Sprintf("%+.2f", p.Sentiment), fmt.Sprintf("%+.2f", c.Sentiment-p.Sentiment)},
+		{"Mean sentiment (-1..+1)", sentiment(c), sentiment(p), sentimentChange(c, p)},
 		{"Positive / neutral / negative", fmt.Sprintf("%d / %d / %d", c.Positive, c.Neutral, c.Negative), fmt.Sprintf("%d / %d / %d", p.Positive, p.Neutral, p.Negative), ""},
 		{"First response, median", dur(c.RespMedian, c.Answered), dur(p.RespMedian, p.Answered), ""},
 		{"First response, p90", dur(c.RespP90, c.Answered), dur(p.RespP90, p.Answered), ""},
@@ -188,6 +188,21 @@ func newView(r *Report, publicURL string) *view {
 		v.Targets = "–"
 	}
 	return v
+}
+
+// sentiment is the mean sentiment, or a dash when nothing was scored.
+func sentiment(n *Numbers) string {
+	if n.Scored == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%+.2f", n.Sentiment)
+}
+
+func sentimentChange(c, p *Numbers) string {
+	if c.Scored == 0 || p.Scored == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%+.2f", c.Sentiment-p.Sentiment)
 }
 
 func plainText(v *view) string {
@@ -295,7 +310,7 @@ func slackPayload(v *view) map[string]any {
 			md(fmt.Sprintf("*Mentions*\n%d (%s)", c.Mentions, change(c.Mentions, p.Mentions))),
 			md(fmt.Sprintf("*Complaints*\n%d, %s of mentions (%s)", c.Complaints, pct(c.ComplaintShare), change(c.Complaints, p.Complaints))),
 			md(fmt.Sprintf("*Severity 1/2/3/4*\n%d / %d / %d / %d", c.Severity[1], c.Severity[2], c.Severity[3], c.Severity[4])),
-			md(fmt.Sprintf("*Mean sentiment*\n%+.2f (prev %+.2f)", c.Sentiment, p.Sentiment)),
+			md(fmt.Sprintf("*Mean sentiment*\n%s (prev %s)", sentiment(c), sentiment(p))),
 			md(fmt.Sprintf("*First response median / p90*\n%s / %s", v.Rows[5].Cur, v.Rows[6].Cur)),
 			md(fmt.Sprintf("*Unanswered past target*\n%d (%s of complaints)", c.Overdue, pct(c.OverdueShare))),
 			md(fmt.Sprintf("*Reply audit pass rate*\n%s of %d replies", pct(c.AuditPassRate), c.Replies)),

@@ -150,3 +150,11 @@ func stringsIn(v any) []string {
 	}
 	return nil
 }
+
+func TestNiceCeil(t *testing.T) {
+	for v, want := range map[int]int{0: 4, 1: 4, 4: 4, 5: 8, 46: 60, 100: 100, 101: 120, 1234: 1600} {
+		if got := niceCeil(v); got != want {
+			t.Errorf("niceCeil(%d) = %d, want %d", v, got, want)
+		}
+	}
+}

@@ -42,6 +42,8 @@ our out all any can can't cant could would should will just what when where whic
 been being there here than then too very also into about after before again still even only
 its it's i'm im i've don't dont didn't didnt doesn't doesnt isn't isnt wasn't won't wont
 get got getting let lets one two more most some such own same other over under off now
+anyone anybody someone somebody everyone nobody something anything nothing today yesterday
+please know like since back want need really much many every way thing things make made
 yang dan di ke dari ini itu aja saja udah udh sudah sdh belum blm gak gk ga nggak ngga enggak tidak tdk
 kok sih dong deh nih tuh lah kah pun juga lagi lg masih msh buat untuk utk sama dgn dengan
 min mimin kak kakak gan bang mas mbak bro sis pak bu ada adalah akan bisa bs mau mo jadi jd
