@@ -119,9 +119,20 @@ func (r *Runner) Run(ctx context.Context) error {
 	if len(r.jobs) == 0 {
 		return nil
 	}
-	since, err := r.baseline()
-	if err != nil {
-		return err
+	var since time.Time
+	for {
+		var err error
+		if since, err = r.baseline(); err == nil {
+			break
+		}
+		r.log.Error("digest: could not read when digests first ran; will retry", "err", err)
+		c, stop := r.o.NewTimer(r.o.RetryDelay)
+		select {
+		case <-ctx.Done():
+			stop()
+			return nil
+		case <-c:
+		}
 	}
 	now := r.o.Now()
 	done := make([]time.Time, len(r.jobs))
@@ -186,8 +197,15 @@ func (r *Runner) baseline() (time.Time, error) {
 
 // Send makes job's digest due at due for every receiver that does not
 // have it yet and puts it in the outbox: one report per distinct brand
-// scope. It is idempotent.
-func (r *Runner) Send(ctx context.Context, job Job, due time.Time) error {
+// scope. It is idempotent. A panic while making it (a bug met by some
+// hostile text) is returned as an error: the daemon keeps running and the
+// digest is tried again.
+func (r *Runner) Send(ctx context.Context, job Job, due time.Time) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("digest %s: panic: %v", job.Kind, p)
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
 	period := PeriodFor(job.Kind, due, job.Loc)

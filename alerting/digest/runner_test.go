@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,4 +191,25 @@ func (f *failingSource) Mentions(ctx context.Context, from, to time.Time, fn fun
 		return context.DeadlineExceeded
 	}
 	return f.next.Mentions(ctx, from, to, fn)
+}
+
+type panickySource struct{}
+
+func (panickySource) Mentions(context.Context, time.Time, time.Time, func(*store.Mention) error) error {
+	panic("broken source")
+}
+
+// A panic while making a digest is an error, not a crash.
+func TestSendRecoversFromPanic(t *testing.T) {
+	st := openStore(t)
+	daily, _ := ParseSchedule("0 8 * * *", time.UTC)
+	job := Job{Kind: Daily, Schedule: daily, Loc: time.UTC, Receivers: []Target{{Name: "mail"}}}
+	r := NewRunner([]Job{job}, panickySource{}, st, nil, RunnerOptions{})
+	err := r.Send(context.Background(), job, time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC))
+	if err == nil || !strings.Contains(err.Error(), "panic: broken source") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := digestItems(t, st, "mail"); len(got) != 0 {
+		t.Errorf("queued %v", got)
+	}
 }
