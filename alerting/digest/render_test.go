@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pantau/pantau/alerting/notify"
 )
@@ -156,5 +157,53 @@ func TestNiceCeil(t *testing.T) {
 		if got := niceCeil(v); got != want {
 			t.Errorf("niceCeil(%d) = %d, want %d", v, got, want)
 		}
+	}
+}
+
+// Hostile text (invalid UTF-8, a right-to-left override, a huge post, a
+// javascript: link, Slack mention markup) is cleaned, cut and escaped,
+// and the rest of the digest is still there.
+func TestHostileMentionText(t *testing.T) {
+	loc := time.UTC
+	st := openStore(t)
+	posted := time.Date(2026, 11, 22, 9, 0, 0, 0, loc)
+	huge := strings.Repeat("paket hilang ", 20000)
+	storeFixtures(t, st, []fixture{
+		{id: "h1", text: "bad \xff\xfe bytes \u202egnp.exe <!channel> <https://evil.example|click> " + huge, url: "javascript:alert(1)",
+			posted: posted, scored: true, complaint: 0.9, severity: 4, priority: 0.9},
+		{id: "h2", text: "paket telat lagi", url: "https://ok.example/2", posted: posted.Add(time.Hour), scored: true, complaint: 0.8, severity: 2, priority: 0.5},
+	})
+	r, err := Compute(context.Background(), StoreSource{Store: st}, Params{Kind: Daily, At: time.Date(2026, 11, 23, 8, 0, 0, 0, loc), Loc: loc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(r, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Top) != 2 || r.Top[0].URL != "" || r.Top[1].URL != "https://ok.example/2" {
+		t.Fatalf("top: %+v", r.Top)
+	}
+	top := r.Top[0].Text
+	if strings.ContainsAny(top, "\u202e\ufffd") || !utf8.ValidString(top) || utf8.RuneCountInString(top) > maxExcerpt+1 {
+		t.Errorf("hostile text kept: %q", top)
+	}
+	d := out.Message.Digest
+	var payload any
+	if err := json.Unmarshal(d.Slack, &payload); err != nil {
+		t.Fatal(err)
+	}
+	slackText := strings.Join(stringsIn(payload), "\n")
+	if strings.Contains(slackText, "<!channel>") || strings.Contains(slackText, "<https://evil.example") {
+		t.Error("Slack markup from a mention reached Slack unescaped")
+	}
+	if strings.Contains(d.HTML, "javascript:") || strings.Contains(d.HTML, "<!channel>") {
+		t.Error("hostile link or markup in the HTML")
+	}
+	if len(d.HTML) > 200000 || len(d.Text) > 200000 {
+		t.Errorf("a huge post made a huge digest: html %d, text %d bytes", len(d.HTML), len(d.Text))
+	}
+	if !strings.Contains(d.Text, "https://ok.example/2") {
+		t.Error("the other complaint is missing")
 	}
 }

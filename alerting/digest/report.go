@@ -65,9 +65,11 @@ type Numbers struct {
 	// Severity counts complaints by severity; index 1..4 is used.
 	Severity [5]int `json:"severity"`
 	// Sentiment is the mean over scored mentions (-1..1).
-	Sentiment                   float64 `json:"sentiment"`
-	Scored                      int     `json:"scored"`
-	Positive, Neutral, Negative int
+	Sentiment float64 `json:"sentiment"`
+	Scored    int     `json:"scored"`
+	Positive  int     `json:"positive"`
+	Neutral   int     `json:"neutral"`
+	Negative  int     `json:"negative"`
 	// First response to complaints: answered in public, or moved to
 	// private or resolved by an agent, by At.
 	Answered     int           `json:"answered"`
