@@ -46,19 +46,17 @@ func (c Config) Build(path string, receivers []notify.ReceiverConfig, defaultZon
 	add := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s.%s: %s", path, field, fmt.Sprintf(format, args...)))
 	}
-	zone := c.Timezone
-	field := "timezone"
-	if zone == "" {
-		zone, field = defaultZone, "timezone (from scoring.timezone)"
-	}
 	loc := time.UTC
-	if zone != "" {
-		l, err := time.LoadLocation(zone)
+	if c.Timezone != "" {
+		l, err := time.LoadLocation(c.Timezone)
 		if err != nil {
-			add(field, "%q is not an IANA time zone such as Asia/Jakarta", zone)
+			add("timezone", "%q is not an IANA time zone such as Asia/Jakarta", c.Timezone)
 		} else {
 			loc = l
 		}
+	} else if l, err := time.LoadLocation(defaultZone); err == nil {
+		// A bad default is reported where it is written (scoring).
+		loc = l
 	}
 	takes := map[string]notify.ReceiverConfig{}
 	var all []string
