@@ -67,7 +67,7 @@ func (p Period) Contains(t time.Time) bool { return !t.Before(p.Start) && t.Befo
 // "Mon 16 – Sun 22 Nov 2026".
 func (p Period) Label() string {
 	last := p.End.AddDate(0, 0, -1)
-	if last.Equal(p.Start) || !last.After(p.Start) {
+	if !last.After(p.Start) {
 		return p.Start.Format("Mon 2 Jan 2006")
 	}
 	return p.Start.Format("Mon 2 Jan") + " – " + last.Format("Mon 2 Jan 2006")
