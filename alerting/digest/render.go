@@ -119,8 +119,7 @@ func newView(r *Report, publicURL string) *view {
 		c.Overdue, pct(c.AuditPassRate))
 	base := strings.TrimRight(webURL(publicURL), "/")
 	if base != "" {
-		q := url.Values{"view": {"history"}, "from": {r.Period.Start.Format(time.RFC3339)}, "to": {r.Period.End.Format(time.RFC3339)}}
-		v.HistoryURL = base + "/?" + q.Encode()
+		v.HistoryURL = historyURL(base, r.Period)
 	}
 	dur := func(d time.Duration, n int) string {
 		if n == 0 {
@@ -175,7 +174,7 @@ func newView(r *Report, publicURL string) *view {
 	for i, t := range r.Top {
 		tr := topRow{Complaint: t, Rank: i + 1, When: t.At.In(r.Period.Start.Location()).Format("Mon 2 Jan 15:04")}
 		if base != "" {
-			tr.DashboardURL = base + "/?" + url.Values{"mention": {t.Key}}.Encode()
+			tr.DashboardURL = mentionURL(base, t.Key)
 		}
 		v.Top = append(v.Top, tr)
 	}
@@ -203,6 +202,19 @@ func sentimentChange(c, p *Numbers) string {
 		return ""
 	}
 	return fmt.Sprintf("%+.2f", c.Sentiment-p.Sentiment)
+}
+
+// The dashboard's screens are hash routes: #/history and #/mention/<key>
+// (the router URI-decodes what follows the screen's name). The history
+// link carries the digest's period for the screen to open on; a screen
+// that does not read it yet opens on its default period.
+func historyURL(base string, p Period) string {
+	q := url.Values{"from": {p.Start.Format(time.RFC3339)}, "to": {p.End.Format(time.RFC3339)}}
+	return base + "/#/history/" + q.Encode()
+}
+
+func mentionURL(base, key string) string {
+	return base + "/#/mention/" + url.PathEscape(key)
 }
 
 func plainText(v *view) string {

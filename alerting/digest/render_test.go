@@ -65,10 +65,10 @@ func TestRenderEscapesAndMasks(t *testing.T) {
 	if !strings.Contains(slackText, "&lt;script&gt;") {
 		t.Error("the Slack text does not escape < and >")
 	}
-	if !strings.Contains(slackText, `https://pantau.example.com/?from=2026-11-22T00%3A00%3A00%2B07%3A00&to=2026-11-23T00%3A00%3A00%2B07%3A00&view=history`) {
+	if !strings.Contains(slackText, `https://pantau.example.com/#/history/from=2026-11-22T00%3A00%3A00%2B07%3A00&to=2026-11-23T00%3A00%3A00%2B07%3A00`) {
 		t.Errorf("slack payload lacks the history link: %s", d.Slack)
 	}
-	for _, want := range []string{`href="https://social.example/p/c1"`, `href="https://pantau.example.com/?mention=rss%3Ac1"`, `src="cid:chart@pantau"`} {
+	for _, want := range []string{`href="https://social.example/p/c1"`, `href="https://pantau.example.com/#/mention/rss:c1"`, `src="cid:chart@pantau"`} {
 		if !strings.Contains(d.HTML, want) {
 			t.Errorf("html lacks %s", want)
 		}
@@ -80,7 +80,7 @@ func TestRenderEscapesAndMasks(t *testing.T) {
 
 func TestRenderWithoutPublicURLHasNoDashboardLinks(t *testing.T) {
 	_, out := renderJakarta(t, "")
-	if strings.Contains(out.Message.Digest.HTML, "?mention=") || strings.Contains(string(out.Message.Digest.Slack), "view=history") || out.Message.DashboardURL != "" {
+	if strings.Contains(out.Message.Digest.HTML, "#/mention/") || strings.Contains(string(out.Message.Digest.Slack), "#/history") || out.Message.DashboardURL != "" {
 		t.Error("dashboard links without http.public_url")
 	}
 	if !strings.Contains(out.Message.Digest.HTML, "https://social.example/p/c1") {
