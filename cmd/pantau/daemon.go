@@ -208,21 +208,15 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	renderer := &notify.Renderer{PublicURL: cfg.HTTP.PublicURL, Signer: signer, AckTTL: cfg.AckLinks.TTL, Mask: audit.MaskAll}
 	dispatcher := notify.NewDispatcher(st, notify.Notifiers(receivers), logger, time.Now,
 		notify.DispatcherOptions{Renderer: renderer, Mention: st.Mention, Routes: notify.Routes(receivers)})
-	// Digests go through the same outbox and dispatcher as alerts.
-	digests, err := newDigestRunner(cfg, st, dispatcher.Wake, logger)
-	if err != nil {
-		sched.Stop(context.Background())
-		return nil, err
-	}
 	notifyCtx, stopNotify := context.WithCancel(context.Background())
 	notifyDone := make(chan struct{})
 	go func() {
 		defer close(notifyDone)
 		var wg sync.WaitGroup
-		wg.Add(3)
+		wg.Go(func() { runDigests(notifyCtx, cfg, st, dispatcher.Wake, logger) })
+		wg.Add(2)
 		go func() { defer wg.Done(); logIfFailed(logger, "notification delivery", dispatcher.Run(notifyCtx)) }()
 		go func() { defer wg.Done(); logIfFailed(logger, "alert follower", dispatcher.FollowAlerts(notifyCtx, st)) }()
-		go func() { defer wg.Done(); logIfFailed(logger, "digests", digests.Run(notifyCtx)) }()
 		wg.Wait()
 	}()
 

@@ -19,18 +19,25 @@ import (
 	"github.com/pantau/pantau/store"
 )
 
-// newDigestRunner builds the digest scheduler of a config; wake is the
-// dispatcher's, so a queued digest goes out at once.
-func newDigestRunner(cfg *Config, st *store.Store, wake func(...string), logger *slog.Logger) (*digest.Runner, error) {
+// runDigests makes the config's digests on their schedules until ctx is
+// done, putting them in the outbox the dispatcher delivers; wake is the
+// dispatcher's, so a queued digest goes out at once. It runs with the
+// dispatcher, so a reload restarts it with the new config (the outbox
+// keeps it from sending a digest twice).
+func runDigests(ctx context.Context, cfg *Config, st *store.Store, wake func(...string), logger *slog.Logger) {
+	// The config was validated when loaded: this cannot fail, but say so
+	// if it ever does rather than go quiet.
 	jobs, err := cfg.Digests.Build("digests", cfg.Receivers, cfg.Scoring.Timezone)
 	if err != nil {
-		return nil, err
+		logger.Error("digests not running", "err", err)
+		return
 	}
-	return digest.NewRunner(jobs, digest.StoreSource{Store: st}, st, logger, digest.RunnerOptions{
+	r := digest.NewRunner(jobs, digest.StoreSource{Store: st}, st, logger, digest.RunnerOptions{
 		Wake:    wake,
 		Render:  digest.RenderOptions{PublicURL: cfg.HTTP.PublicURL},
 		Exclude: brandWords(cfg),
-	}), nil
+	})
+	logIfFailed(logger, "digests", r.Run(ctx))
 }
 
 // brandWords are the brands' names and search terms: every mention has
