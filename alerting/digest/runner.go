@@ -213,11 +213,11 @@ func (r *Runner) Send(ctx context.Context, job Job, due time.Time) (err error) {
 	scopes := map[string][]Target{}
 	var order []string
 	for _, t := range job.Receivers {
-		_, found, err := r.out.OutboxItemByID(store.OutboxID(id, t.Name, store.OutboxDigest))
+		made, err := r.made(job.Kind, t.Name, period, id)
 		if err != nil {
 			return err
 		}
-		if found {
+		if made {
 			continue
 		}
 		b := slices.Clone(t.Brands)
@@ -248,12 +248,39 @@ func (r *Runner) Send(ctx context.Context, job Job, due time.Time) (err error) {
 		names := make([]string, len(targets))
 		for i, t := range targets {
 			names[i] = t.Name
+			// After the enqueue: a crash in between leaves the outbox
+			// item, which made also looks for.
+			if err := r.out.SetOutboxCursor(madeMark(job.Kind, t.Name), uint64(period.Start.Unix())); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		r.log.Info("digest: queued", "kind", job.Kind, "period", period.Label(), "receivers", names,
 			"mentions", rep.Cur.Mentions, "complaints", rep.Cur.Complaints)
 		r.o.Wake(names...)
 	}
 	return errors.Join(errs...)
+}
+
+// madeMark names the record of the latest period a kind's digest was made
+// for a receiver (Unix seconds of the period's start). The outbox item
+// alone is not enough: finished items are pruned after the outbox's
+// retention, which may be shorter than a week.
+func madeMark(kind Kind, receiver string) string {
+	return "digest.made." + string(kind) + "." + receiver
+}
+
+// made reports whether the digest of period was already made for a
+// receiver: its mark has reached the period, or its outbox item exists.
+func (r *Runner) made(kind Kind, receiver string, period Period, id string) (bool, error) {
+	mark, found, err := r.out.OutboxCursor(madeMark(kind, receiver))
+	if err != nil {
+		return false, err
+	}
+	if found && int64(mark) >= period.Start.Unix() {
+		return true, nil
+	}
+	_, found, err = r.out.OutboxItemByID(store.OutboxID(id, receiver, store.OutboxDigest))
+	return found, err
 }
 
 func (r *Runner) enqueue(id string, m notify.Message, targets []Target) error {

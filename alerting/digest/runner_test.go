@@ -213,3 +213,39 @@ func TestSendRecoversFromPanic(t *testing.T) {
 		t.Errorf("queued %v", got)
 	}
 }
+
+// A digest whose outbox item was delivered and pruned (the outbox's
+// retention can be shorter than a week) is not made again on a restart.
+func TestPrunedDigestIsNotSentAgain(t *testing.T) {
+	st := openStore(t)
+	weekly, _ := ParseSchedule("0 8 * * 1", time.UTC)
+	job := Job{Kind: Weekly, Schedule: weekly, Loc: time.UTC, Receivers: []Target{{Name: "mail"}}}
+	if err := st.SetOutboxCursor(baselineCursor, uint64(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix())); err != nil {
+		t.Fatal(err)
+	}
+	start := func(now time.Time) {
+		clock := newFakeClock(now)
+		r := NewRunner([]Job{job}, StoreSource{Store: st}, st, nil, RunnerOptions{Now: clock.Now, NewTimer: clock.NewTimer})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); r.Run(ctx) }()
+		clock.waitArmed(t)
+		cancel()
+		<-done
+	}
+	start(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	id := store.OutboxID("digest|weekly|2026-11-16", "mail", store.OutboxDigest)
+	if _, found, _ := st.OutboxItemByID(id); !found {
+		t.Fatal("the weekly digest was not made")
+	}
+	if err := st.MarkDelivered(id, time.Date(2026, 11, 23, 9, 0, 1, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.PruneOutbox(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)); err != nil || n != 1 {
+		t.Fatalf("pruned %d: %v", n, err)
+	}
+	start(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	if _, found, _ := st.OutboxItemByID(id); found {
+		t.Fatal("the pruned weekly digest was made again")
+	}
+}
