@@ -100,6 +100,11 @@ func ParseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
 	if ss, ok := s.(*cron.SpecSchedule); ok {
 		ss.Location = loc
 	}
+	// "0 8 30 2 *" parses but never fires: say so instead of never
+	// sending.
+	if s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, loc)).IsZero() {
+		return nil, fmt.Errorf("%q never fires", spec)
+	}
 	return s, nil
 }
 

@@ -192,7 +192,7 @@ func TestScheduleInZone(t *testing.T) {
 	if want := time.Date(2026, 11, 30, 8, 0, 0, 0, jkt); !ok || !last.Equal(want) {
 		t.Errorf("last fire = %v %v, want %v", last, ok, want)
 	}
-	for _, bad := range []string{"", "@every 1h", "CRON_TZ=UTC 0 8 * * *", "0 8 * *", "61 8 * * *"} {
+	for _, bad := range []string{"", "@every 1h", "CRON_TZ=UTC 0 8 * * *", "0 8 * *", "61 8 * * *", "0 8 30 2 *"} {
 		if _, err := ParseSchedule(bad, jkt); err == nil {
 			t.Errorf("ParseSchedule(%q) accepted", bad)
 		}

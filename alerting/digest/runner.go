@@ -161,6 +161,12 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			next = earliest(next, j.Schedule.Next(now))
 		}
+		if next.IsZero() {
+			// No schedule fires again (config validation refuses such
+			// schedules; this guards against a busy loop all the same).
+			<-ctx.Done()
+			return nil
+		}
 		c, stop := r.o.NewTimer(max(next.Sub(now), 0))
 		select {
 		case <-ctx.Done():
