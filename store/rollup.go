@@ -119,6 +119,14 @@ func (c *Counts) fixed() [numFixed]*int64 {
 
 // Add adds o to c (sign 1) or takes it away (sign -1).
 func (c *Counts) Add(o *Counts, sign int64) {
+	c.AddFigures(o, sign)
+	for _, t := range o.Topics {
+		c.addTopic(t.Topic, sign*t.N)
+	}
+}
+
+// AddFigures is Add without the topics, for sums that do not show them.
+func (c *Counts) AddFigures(o *Counts, sign int64) {
 	// Written out rather than through fixed(): this is the history
 	// handler's inner loop, run several times per record.
 	c.Mentions += sign * o.Mentions
@@ -139,9 +147,6 @@ func (c *Counts) Add(o *Counts, sign int64) {
 	c.UnansweredPastTarget += sign * o.UnansweredPastTarget
 	c.AuditPass += sign * o.AuditPass
 	c.AuditFail += sign * o.AuditFail
-	for _, t := range o.Topics {
-		c.addTopic(t.Topic, sign*t.N)
-	}
 }
 
 // addTopic adds n to one topic, keeping Topics sorted and free of zeros.
