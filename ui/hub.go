@@ -41,7 +41,10 @@ const (
 	defaultWriteWait  = 10 * time.Second
 	defaultPongWait   = 60 * time.Second
 	maxClientMessage  = 4 << 10 // the client sends nothing but control frames
-	maxLiveClients    = 256
+	// maxLiveClients bounds open websockets (each holds a goroutine pair
+	// and buffers). Issue 7 asks for 500 dashboards at once; the load
+	// benchmark (load_bench_test.go) runs 505 within this bound.
+	maxLiveClients = 1024
 )
 
 // hub follows the store and fans its events out to the websocket clients.
@@ -465,7 +468,13 @@ func (h *hub) writeLoop(c *client, since uint64) {
 				h.closeWith(c, c.closeCode, c.closeReason)
 				return
 			}
-			if h.write(c, websocket.TextMessage, frame) != nil {
+			// The frames queued behind this one go in the same write.
+			open, err := h.writeQueued(c, frame)
+			if err != nil {
+				return
+			}
+			if !open {
+				h.closeWith(c, c.closeCode, c.closeReason)
 				return
 			}
 		case <-ping.C:
