@@ -270,13 +270,18 @@ func responseBucket(rt time.Duration) int {
 	return len(ResponseBuckets)
 }
 
+// maxFutureSkew is how far after Pantau first saw a post its claimed
+// creation time may be; beyond it the time is broken or hostile.
+const maxFutureSkew = 24 * time.Hour
+
 // postedAt is when a mention was posted: its CreatedAt, or when Pantau
-// first saw it if the source gave no time.
+// first saw it if the source gave no time or claims a time in the future
+// (which would also put a year such as 5000 past the nanosecond keys).
 func postedAt(m *Mention) time.Time {
-	if !m.CreatedAt.IsZero() {
-		return m.CreatedAt
+	if m.CreatedAt.IsZero() || !m.SeenAt.IsZero() && m.CreatedAt.Sub(m.SeenAt) > maxFutureSkew {
+		return m.SeenAt
 	}
-	return m.SeenAt
+	return m.CreatedAt
 }
 
 // rollupKey is the record key of the hour, source and brand m belongs to.
@@ -484,9 +489,12 @@ func (s *Store) ScanRollups(q RollupScan, fn func(*Rollup) error) error {
 		}
 		var r Rollup
 		var lastHour []byte
-		for k, v := c.Seek(timeKey(q.From)); k != nil && bytes.Compare(k[:8], end) < 0; k, v = c.Next() {
+		for k, v := c.Seek(timeKey(q.From)); k != nil; k, v = c.Next() {
 			if len(k) < 9 {
-				continue
+				continue // not a record key; none are written
+			}
+			if bytes.Compare(k[:8], end) >= 0 {
+				break
 			}
 			rest := k[8:]
 			sep := bytes.IndexByte(rest, 0)

@@ -333,3 +333,20 @@ func TestRollupContributionBoundsHostileScores(t *testing.T) {
 		}
 	}
 }
+
+// A post claiming to come from the future (year 5000 would overflow the
+// nanosecond keys) is counted in the hour Pantau saw it.
+func TestRollupFutureCreatedAtUsesSeenAt(t *testing.T) {
+	c := newClock()
+	st, _ := openTest(t, c)
+	m := mention("f", "x")
+	m.CreatedAt = time.Date(5000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := st.Ingest(Batch{Source: "s", Kind: "rss", Mentions: []Mention{m}}); err != nil {
+		t.Fatal(err)
+	}
+	seen := c.Now().Truncate(time.Hour)
+	r := onlyRollup(t, st, RollupScan{From: time.Unix(0, 0), To: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if !r.Hour.Equal(seen) || r.Mentions != 1 {
+		t.Fatalf("record at %v with %d mentions, want %v", r.Hour, r.Mentions, seen)
+	}
+}

@@ -114,11 +114,11 @@ func (s *Server) parseHistory(r *http.Request, extra ...string) (*params, histor
 }
 
 func ceilHour(t time.Time) time.Time {
-	if h := t.Truncate(time.Hour); h.Equal(t) {
+	h := t.Truncate(time.Hour)
+	if h.Equal(t) {
 		return h
-	} else {
-		return h.Add(time.Hour)
 	}
+	return h.Add(time.Hour)
 }
 
 // The response. The shape is a contract with the history screen.
