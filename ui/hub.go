@@ -217,25 +217,44 @@ func nextBackoff(d time.Duration) time.Duration {
 // broadcast queues evs to every client that has not had them and returns
 // the new fan-out position. A client whose buffer is full is dropped: it
 // must never hold up the others, and it can resume with since.
+//
+// Each event is encoded once; then each client gets all of its frames in
+// a row, so that its writer, woken by the first, usually finds the rest
+// queued and sends them in one write (writeQueued).
 func (h *hub) broadcast(clients map[*client]uint64, last uint64, evs []store.Event) uint64 {
+	type frame struct {
+		seq  uint64
+		data []byte
+	}
+	frames := make([]frame, 0, len(evs))
 	for _, e := range evs {
 		last = e.Seq
-		frame, err := json.Marshal(e)
+		data, err := json.Marshal(e)
 		if err != nil {
 			h.log.Error("encode event", "seq", e.Seq, "err", err)
 			continue
 		}
-		for c, sent := range clients {
-			if e.Seq <= sent {
+		frames = append(frames, frame{e.Seq, data})
+	}
+	for c, sent := range clients {
+		kept := true
+		for _, f := range frames {
+			if f.seq <= sent {
 				continue
 			}
 			select {
-			case c.send <- frame:
-				clients[c] = e.Seq
+			case c.send <- f.data:
+				sent = f.seq
+				continue
 			default:
-				h.log.Warn("dropping slow websocket client", "remote", c.conn.RemoteAddr().String(), "seq", e.Seq)
-				h.drop(clients, c, websocket.CloseTryAgainLater, "too slow: reconnect with since")
 			}
+			h.log.Warn("dropping slow websocket client", "remote", c.conn.RemoteAddr().String(), "seq", f.seq)
+			h.drop(clients, c, websocket.CloseTryAgainLater, "too slow: reconnect with since")
+			kept = false
+			break
+		}
+		if kept {
+			clients[c] = sent
 		}
 	}
 	return last
