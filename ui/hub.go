@@ -63,6 +63,9 @@ type hub struct {
 	pongWait   time.Duration
 	pingPeriod time.Duration
 	maxClients int
+	// oneWritePerFrame turns writeQueued's coalescing off, for the load
+	// benchmark's baseline.
+	oneWritePerFrame bool
 
 	register   chan registration
 	unregister chan *client

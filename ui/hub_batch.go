@@ -23,6 +23,9 @@ const maxBatchFrames = 256
 // writeLoop writes to the connection, so gorilla's own writes (pings,
 // close) never interleave with these.
 func (h *hub) writeQueued(c *client, frame []byte) (open bool, err error) {
+	if h.oneWritePerFrame {
+		return true, h.write(c, websocketText, frame)
+	}
 	frames := [][]byte{frame}
 	open = true
 drain:

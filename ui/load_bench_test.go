@@ -36,14 +36,23 @@ const (
 	loadDuration     = 6 * time.Second
 	loadTick         = 10 * time.Millisecond // at most one batch per tick
 	loadEventsPerSec = 1000
-	loadMaxBatch     = 99
+	loadMaxBatch     = 499
 )
 
 func BenchmarkDashboardLoad(b *testing.B) {
-	for _, slow := range []int{0, loadSlowClients} {
-		b.Run(fmt.Sprintf("clients=%d/slow=%d", loadClients, slow), func(b *testing.B) {
+	for _, tc := range []struct {
+		name          string
+		slow          int
+		perFrameWrite bool
+	}{
+		{"slow=0", 0, false},
+		{"slow=5", loadSlowClients, false},
+		// The baseline: one socket write per frame, as before writeQueued.
+		{"slow=0/baseline-write-per-frame", 0, true},
+	} {
+		b.Run(fmt.Sprintf("clients=%d/%s", loadClients, tc.name), func(b *testing.B) {
 			for b.Loop() {
-				runLoad(b, loadClients, slow)
+				runLoad(b, loadClients, tc.slow, tc.perFrameWrite)
 			}
 		})
 	}
@@ -58,7 +67,7 @@ type loadClient struct {
 	done atomic.Bool
 }
 
-func runLoad(b *testing.B, fast, slow int) {
+func runLoad(b *testing.B, fast, slow int, perFrameWrite bool) {
 	st, err := store.Open(filepath.Join(b.TempDir(), "pantau.db"), store.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -71,7 +80,7 @@ func runLoad(b *testing.B, fast, slow int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ts := serveOn(b, smallSendBuffers{ln.(*net.TCPListener)}, st, Config{}, nil)
+	ts := serveOn(b, smallSendBuffers{ln.(*net.TCPListener)}, st, Config{}, func(s *Server) { s.hub.oneWritePerFrame = perFrameWrite })
 	defer ts.stop()
 	base := lastSeq(b, st)
 
@@ -150,7 +159,7 @@ func runLoad(b *testing.B, fast, slow int) {
 	for time.Since(start) < loadDuration {
 		<-tick.C
 		due := int(time.Since(start)*time.Duration(loadEventsPerSec)/time.Second) - int(last-base)
-		// One event is the source's health. A batch holds at most 100, a
+		// One event is the source's health. A batch holds at most 500, a
 		// collector's poll: after a long stall the rate shows the lag
 		// rather than one burst bigger than a client's send buffer.
 		batch := make([]store.Mention, min(max(due-1, 1), loadMaxBatch))
