@@ -350,3 +350,44 @@ func TestRollupFutureCreatedAtUsesSeenAt(t *testing.T) {
 		t.Fatalf("record at %v with %d mentions, want %v", r.Hour, r.Mentions, seen)
 	}
 }
+
+// BenchmarkRollupUpkeep is the CPU the rollups add to a write, without the
+// fsync that dominates BenchmarkIngest's wall time: per new mention, per
+// re-score, and per record rewritten at commit.
+//
+//	go test ./store -run '^$' -bench RollupUpkeep
+func BenchmarkRollupUpkeep(b *testing.B) {
+	m := mention("p1", "paket blm nyampe")
+	m.Source, m.Brand = "masto", "acme"
+	m.Score = complaintScore(3, -0.6, "delivery", "late")
+	old := m
+	old.Score = complaintScore(2, -0.4, "delivery")
+	b.Run("new-mention", func(b *testing.B) {
+		b.ReportAllocs()
+		var d rollupDelta
+		for b.Loop() {
+			d.move(nil, &m)
+		}
+	})
+	b.Run("re-score", func(b *testing.B) {
+		b.ReportAllocs()
+		var d rollupDelta
+		for b.Loop() {
+			d.move(&old, &m)
+		}
+	})
+	b.Run("record-rewrite", func(b *testing.B) {
+		b.ReportAllocs()
+		stored := encodeCounts(&Counts{Mentions: 40, Complaints: 12, Severity: [4]int64{3, 4, 4, 1}, Negative: 20, Positive: 5,
+			Topics: []TopicCount{{"app", 2}, {"delivery", 7}, {"late", 4}, {"refund", 3}}})
+		delta := contribution(&m)
+		var c Counts
+		for b.Loop() {
+			if err := decodeCounts(stored, &c, nil); err != nil {
+				b.Fatal(err)
+			}
+			c.Add(&delta, 1)
+			_ = encodeCounts(&c)
+		}
+	})
+}
