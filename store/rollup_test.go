@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -390,4 +391,13 @@ func BenchmarkRollupUpkeep(b *testing.B) {
 			_ = encodeCounts(&c)
 		}
 	})
+}
+
+func TestRollupVarintMatchesBinary(t *testing.T) {
+	for _, x := range []int64{0, 1, -1, 63, -64, 64, -65, 1 << 40, -(1 << 40)} {
+		b := binary.AppendVarint(nil, x)
+		if got, n := varint(b); got != x || n != len(b) {
+			t.Errorf("varint(%d) = %d, %d bytes; want %d bytes", x, got, n, len(b))
+		}
+	}
 }

@@ -257,11 +257,12 @@ type cellKey struct {
 	source, brand string
 }
 
-// sum reads the rollups of [from, to) into per-step sums. With cells it
-// also keeps every point × source × brand, for the export.
-func (s *Server) sum(q *historyQuery, from, to time.Time, series, cells bool) (*historyCounts, error) {
+// sum reads the rollups of [from, to) into the total. With detail it also
+// sums per step, source and brand; with cells, every point × source ×
+// brand, for the export. The previous period needs only its total.
+func (s *Server) sum(q *historyQuery, from, to time.Time, detail, cells bool) (*historyCounts, error) {
 	h := &historyCounts{bySource: map[string]*store.Counts{}, byBrand: map[string]*store.Counts{}}
-	if series {
+	if detail {
 		h.series = make([]store.Counts, q.points())
 	}
 	if cells {
@@ -277,9 +278,9 @@ func (s *Server) sum(q *historyQuery, from, to time.Time, series, cells bool) (*
 	}
 	err := s.st.ScanRollups(store.RollupScan{From: from, To: to, Source: q.source, Brand: q.brand}, func(r *store.Rollup) error {
 		h.total.Add(&r.Counts, 1)
-		at(h.bySource, r.Source).AddFigures(&r.Counts, 1)
-		at(h.byBrand, r.Brand).AddFigures(&r.Counts, 1)
-		if series {
+		if detail {
+			at(h.bySource, r.Source).AddFigures(&r.Counts, 1)
+			at(h.byBrand, r.Brand).AddFigures(&r.Counts, 1)
 			i := int(r.Hour.Sub(from) / q.stepLen)
 			h.series[i].AddFigures(&r.Counts, 1)
 			if cells {
