@@ -91,7 +91,7 @@ func (s *Server) parseHistory(r *http.Request, extra ...string) (*params, histor
 	case period <= 0:
 		return nil, q, errors.New(`query parameter "to": must be after from`)
 	case period > maxHistoryPeriod:
-		return nil, q, fmt.Errorf(`query parameter "from": the period is %d days; at most %d`, int(period.Hours()/24), int(maxHistoryPeriod.Hours()/24))
+		return nil, q, fmt.Errorf(`query parameter "from": the period (in whole hours) is %.4g days; at most %d`, period.Hours()/24, int(maxHistoryPeriod.Hours()/24))
 	}
 	if from.Year() < 1970 {
 		return nil, q, errors.New(`query parameter "from": must be 1970 or later`)
