@@ -97,6 +97,8 @@ type Server struct {
 	origins map[string]bool
 
 	served atomic.Bool
+	// now is the clock (nil: time.Now); see WithClock.
+	now func() time.Time
 }
 
 // New builds a Server over st. cfg should have passed Validate; a nil
@@ -150,6 +152,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/alerts/{id}/resolve", s.alertAction("resolve", AlertActions.Resolve))
 	mux.HandleFunc("GET /api/sources", s.listSources)
 	mux.HandleFunc("GET /api/events", s.listEvents)
+	mux.HandleFunc("GET /api/history", s.history)
+	mux.HandleFunc("GET /api/history/export", s.historyExport)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint %s %s", r.Method, r.URL.Path))
 	})
