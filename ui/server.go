@@ -75,7 +75,7 @@ const (
 	defaultLimit   = 100
 	maxLimit       = 1000
 	shutdownWait   = 10 * time.Second
-	defaultActedBy = "dashboard"
+	defaultActedBy = "demo"
 )
 
 // Server is the dashboard's HTTP server: the JSON API, the websocket hub
@@ -97,6 +97,8 @@ type Server struct {
 	origins map[string]bool
 
 	served atomic.Bool
+
+	authState // accounts, sessions, handling: see authstate.go
 }
 
 // New builds a Server over st. cfg should have passed Validate; a nil
@@ -132,6 +134,7 @@ func New(cfg Config, st *store.Store, logger *slog.Logger, opts ...Option) *Serv
 		s.hosts[strings.ToLower(u.Hostname())] = true
 	}
 	s.hub = newHub(st, logger.With("component", "ws"), s.originAllowed)
+	s.initAuth()
 	s.static = mustLoadStatic()
 	s.handler = s.routes()
 	return s
@@ -150,6 +153,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/alerts/{id}/resolve", s.alertAction("resolve", AlertActions.Resolve))
 	mux.HandleFunc("GET /api/sources", s.listSources)
 	mux.HandleFunc("GET /api/events", s.listEvents)
+	s.authRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -171,7 +175,7 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross-origin request refused")
 	}))
-	guarded := s.guard(csrf.Handler(mux))
+	guarded := s.guard(csrf.Handler(s.authenticate(mux)))
 	if len(own) == 0 {
 		return guarded
 	}
@@ -204,8 +208,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	// The same guard as Config.Validate, for a listener made some other way:
 	// without authentication the data must not leave this machine.
-	if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() {
-		return fmt.Errorf("ui: listening on %s: no authentication yet: bind to a loopback address", a)
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() && !s.loginMode() {
+		return fmt.Errorf("ui: listening on %s: no authentication (http.auth: none): bind to a loopback address", a)
 	}
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
@@ -215,6 +219,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(hubDone)
 		s.hub.run(hubCtx)
 	}()
+	if s.directory != nil {
+		go s.watchUsers(hubCtx)
+	}
 
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -409,13 +416,19 @@ func (s *Server) getMention(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read samples", err)
 		return
 	}
+	notes, err := s.mentionNotes(key)
+	if err != nil {
+		s.internalError(w, r, "read notes", err)
+		return
+	}
 	maskMention(&m)
 	writeJSON(w, http.StatusOK, struct {
 		Seq     uint64          `json:"seq"`
 		Mention store.Mention   `json:"mention"`
 		Thread  []store.Mention `json:"thread"`
 		Samples []store.Sample  `json:"samples"`
-	}{seq, m, nonNil(maskMentions(thread)), nonNil(samples)})
+		Notes   []note          `json:"notes"`
+	}{seq, m, nonNil(maskMentions(thread)), nonNil(samples), notes})
 }
 
 // listAlerts answers GET /api/alerts. state is open, acknowledged,
@@ -490,6 +503,8 @@ func (s *Server) alertAction(verb string, do func(AlertActions, string, string) 
 			writeError(w, status, err.Error())
 			return
 		}
+		by = s.actor(r, by)
+		noteAudit(r, "alert."+verb, id, "")
 		a, err := do(s.actions, id, by)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -589,11 +604,19 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read events", err)
 		return
 	}
-	evs = maskEvents(evs)
+	more := len(evs) == limit
+	// next is where to go on from even when every event read was one this
+	// user may not see (and so left out).
+	next := since
+	if len(evs) > 0 {
+		next = evs[len(evs)-1].Seq
+	}
+	evs = filterEvents(maskEvents(evs), eventsFor(who(r)))
 	writeJSON(w, http.StatusOK, struct {
 		Events []store.Event `json:"events"`
 		More   bool          `json:"more"`
-	}{nonNil(evs), len(evs) == limit})
+		Next   uint64        `json:"next"`
+	}{nonNil(evs), more, next})
 }
 
 // healthz answers GET /healthz: the store answers and the hub runs.
@@ -797,6 +820,8 @@ func (s *Server) revealMention(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, err.Error())
 		return
 	}
+	by = s.actor(r, by)
+	noteAudit(r, "mention.reveal", key, "personal data shown")
 	if by == defaultActedBy {
 		// Revealing is personal: the default actor name will not do.
 		writeError(w, http.StatusBadRequest, "by: say who reveals the personal data")
