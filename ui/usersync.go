@@ -107,3 +107,11 @@ func (s *Server) watchUsers(ctx context.Context) {
 		}
 	}
 }
+
+// UserCount is the number of accounts in force.
+func (s *Server) UserCount() int {
+	if s.directory == nil {
+		return 0
+	}
+	return s.directory.Count()
+}

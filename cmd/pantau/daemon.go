@@ -97,6 +97,10 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	})
 
 	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithHandler("/hooks/{source}", hooks)}
+	// Accounts, the agents' mention actions and the admins' config view.
+	var shownConfig atomic.Pointer[Config]
+	shownConfig.Store(cfg)
+	uiOpts = append(uiOpts, accountOptions(&shownConfig, &current, logger)...)
 	// Acknowledge links in notifications land here.
 	if signer != nil {
 		uiOpts = append(uiOpts, ui.WithHandler("/ack", notify.AckHandler(signer.Verify, func(id, by string) error {
@@ -105,6 +109,10 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		})))
 	}
 	srv := ui.New(cfg.HTTP, st, logger, uiOpts...)
+	if err := loadAccounts(srv, cfg, logger); err != nil {
+		ln.Close()
+		return err
+	}
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
@@ -133,6 +141,9 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			httpDone <- err // let the cleanup see it too
 			return fmt.Errorf("http server stopped: %w", err)
 		case <-hup:
+			if err := srv.ReloadUsers(true); err != nil {
+				logger.Error("users file reload failed; keeping the previous accounts", "err", err)
+			}
 			next, err := loadConfig(opts.ConfigPath)
 			if err != nil {
 				logger.Error("config reload failed; keeping the running config", "err", err)
@@ -157,6 +168,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			workMu.Unlock()
 			level.Set(mustLevel(next.Log.Level))
 			cfg = next
+			shownConfig.Store(next)
 			logger.Info("config reloaded", "sources", len(cfg.Sources), "rules", len(cfg.Rules))
 		}
 	}
