@@ -109,9 +109,9 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 // note is one entry of a mention's activity, from the audit log.
 type note struct {
 	At     time.Time `json:"at"`
-	By     string `json:"by"`
-	Action string `json:"action"`
-	Note   string `json:"note"`
+	By     string    `json:"by"`
+	Action string    `json:"action"`
+	Note   string    `json:"note"`
 }
 
 // maxNotes bounds the activity shown with one mention.

@@ -22,8 +22,8 @@ const (
 
 // Session cookie and CSRF header names, and session defaults.
 const (
-	sessionCookie     = "pantau_session"
-	csrfHeader        = "X-CSRF-Token"
+	sessionCookie      = "pantau_session"
+	csrfHeader         = "X-CSRF-Token"
 	DefaultSessionIdle = 2 * time.Hour
 	DefaultSessionMax  = 12 * time.Hour
 	// touchEvery bounds how often a session's LastSeen is written: a write

@@ -31,6 +31,20 @@ const saltLen = 16
 // HashPassword returns pw's argon2id hash in PHC string form:
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash> (unpadded base64).
 func HashPassword(pw string) (string, error) {
+	return hashWith(pw, defaultParams)
+}
+
+// HashPasswordCost hashes with a chosen memory (KiB) and number of passes,
+// within the bounds VerifyPassword accepts. Tests use it to stay fast;
+// production code uses HashPassword.
+func HashPasswordCost(pw string, memoryKiB, passes uint32) (string, error) {
+	if memoryKiB < 8 || memoryKiB > maxMemoryKiB || passes < 1 || passes > maxTime {
+		return "", fmt.Errorf("password hash cost: memory must be 8..%d KiB and passes 1..%d", maxMemoryKiB, maxTime)
+	}
+	return hashWith(pw, params{memory: memoryKiB, time: passes, threads: 1, keyLen: 32})
+}
+
+func hashWith(pw string, p params) (string, error) {
 	if len(pw) > MaxPasswordBytes {
 		return "", fmt.Errorf("password: longer than %d bytes", MaxPasswordBytes)
 	}
@@ -38,7 +52,6 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	p := defaultParams
 	key := argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, p.keyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
