@@ -309,7 +309,9 @@ func TestRoleChangeAndRemovalEndSessions(t *testing.T) {
 	if w := f.request("GET", "/api/me", "", lead); w.Code != 401 {
 		t.Errorf("after removal: %d", w.Code)
 	}
-	f.changeUsers(func(file *accounts.File) error { return file.SetPassword("mkt", cheapHash(t, "a-new-password-123"), "ops", f.clock.Now()) })
+	f.changeUsers(func(file *accounts.File) error {
+		return file.SetPassword("mkt", cheapHash(t, "a-new-password-123"), "ops", f.clock.Now())
+	})
 	if w := f.request("GET", "/api/me", "", other); w.Code != 401 {
 		t.Errorf("after a password change: %d", w.Code)
 	}
