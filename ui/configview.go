@@ -30,7 +30,5 @@ func (s *Server) showConfig(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "encode config", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Config json.RawMessage `json:"config"`
-	}{data})
+	writeJSON(w, http.StatusOK, json.RawMessage(data))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/store"
+	"github.com/pantau/pantau/store/secret"
 	"github.com/pantau/pantau/ui/accounts"
 )
 
@@ -145,5 +146,20 @@ func TestRuleKeyNormalisesWildcards(t *testing.T) {
 		if got := ruleKey(in); got != want {
 			t.Errorf("ruleKey(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestConfigViewForAdminsOnly(t *testing.T) {
+	type section struct {
+		Token secret.Secret `json:"token"`
+		Name  string        `json:"name"`
+	}
+	f := newAuthFixture(t, Config{}, WithConfigView(func() any { return section{Token: secret.New("TOKEN-abc123"), Name: "news"} }))
+	w := f.request("GET", "/api/config", "", f.login("admin"))
+	if w.Code != 200 || strings.Contains(w.Body.String(), "TOKEN-abc123") || !strings.Contains(w.Body.String(), `"name":"news"`) {
+		t.Errorf("admin: %d %s", w.Code, w.Body)
+	}
+	if w := f.request("GET", "/api/config", "", f.login("lead")); w.Code != 403 {
+		t.Errorf("lead: %d", w.Code)
 	}
 }
