@@ -167,7 +167,8 @@ func (s *Server) sessionValid(hash []byte) bool {
 	}
 	u, ok := s.users.Lookup(sess.User)
 	now := s.now()
-	return ok && u.Stamp == sess.Stamp && now.Sub(sess.Created) <= s.cfg.sessionMax()
+	return ok && u.Stamp == sess.Stamp &&
+		now.Sub(sess.LastSeen) <= s.cfg.sessionIdle() && now.Sub(sess.Created) <= s.cfg.sessionMax()
 }
 
 // Tokens are 256 random bits, base64url without padding (43 bytes).

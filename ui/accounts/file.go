@@ -159,6 +159,9 @@ func Update(path string, fn func(*File) error) error {
 		return fmt.Errorf("users file lock: %w", err)
 	}
 	defer lock.Close()
+	if err := giveToDirOwner(lock, filepath.Dir(path)); err != nil {
+		return fmt.Errorf("users file lock: %w", err)
+	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return fmt.Errorf("users file lock: %w", err)
 	}
@@ -200,6 +203,10 @@ func writeAtomic(path string, f *File) error {
 		tmp.Close()
 		return fmt.Errorf("users file: %w", err)
 	}
+	if err := giveToDirOwner(tmp, filepath.Dir(path)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("users file: %w", err)
+	}
 	if _, err := tmp.Write(append(data, '\n')); err != nil {
 		tmp.Close()
 		return fmt.Errorf("users file: %w", err)
@@ -227,4 +234,22 @@ func NewStamp() string {
 	b := make([]byte, 16)
 	rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
+}
+
+// giveToDirOwner gives f to the owner of dir when running as root. Run as
+// root (sudo pantau user add ...), the users file would become root's and
+// the daemon, running as its own user, could not read it.
+func giveToDirOwner(f *os.File, dir string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	return f.Chown(int(st.Uid), int(st.Gid))
 }
