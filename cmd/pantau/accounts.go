@@ -132,3 +132,16 @@ func loadAccounts(srv *ui.Server, cfg *Config, logger *slog.Logger) error {
 	}
 	return nil
 }
+
+// auditAckLink records an acknowledgement made with a notification's signed
+// link: it bypasses the dashboard (and so its audit middleware), but it is
+// a person's change all the same.
+func auditAckLink(st *store.Store, logger *slog.Logger, id, by string, err error) {
+	if err != nil {
+		return
+	}
+	e := store.AuditEntry{User: by, Action: "alert.acknowledge", Target: id, Detail: "with a notification's acknowledge link"}
+	if _, err := st.Audit(e); err != nil {
+		logger.Error("audit acknowledge link", "err", err)
+	}
+}

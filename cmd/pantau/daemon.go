@@ -105,6 +105,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	if signer != nil {
 		uiOpts = append(uiOpts, ui.WithHandler("/ack", notify.AckHandler(signer.Verify, func(id, by string) error {
 			_, err := current.Acknowledge(id, by)
+			auditAckLink(st, logger, id, by, err)
 			return err
 		})))
 	}
