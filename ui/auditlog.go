@@ -66,7 +66,8 @@ func (s *Server) audited(mux *http.ServeMux, w http.ResponseWriter, r *http.Requ
 	r = r.WithContext(context.WithValue(r.Context(), auditNoteKey{}, note))
 	rec := &statusRecorder{ResponseWriter: w}
 	mux.ServeHTTP(rec, r)
-	if note.skip || rec.status == 0 || rec.status >= 400 {
+	// A handler that wrote nothing answered 200.
+	if note.skip || rec.status >= 400 {
 		return
 	}
 	id := who(r)
