@@ -219,9 +219,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(hubDone)
 		s.hub.run(hubCtx)
 	}()
-	if s.directory != nil {
-		go s.watchUsers(hubCtx)
-	}
+	usersDone := make(chan struct{})
+	go func() {
+		defer close(usersDone)
+		if s.directory != nil {
+			s.watchUsers(hubCtx)
+		}
+	}()
 
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -258,6 +262,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	<-hubDone
+	<-usersDone // no reload may touch the store after Serve returns
 	s.hub.wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -808,7 +813,7 @@ func clip(s string, n int) string {
 
 // revealMention answers POST /api/reveal/{key...} with the mention's
 // original, unmasked text, and logs who asked: personal data is shown only
-// on purpose. (Until accounts exist, "by" is the name the user gives.)
+// on purpose. (With login, the logged-in user; without, the "by" given.)
 func (s *Server) revealMention(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if key == "" || len(key) > maxKeyLen {
