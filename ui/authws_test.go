@@ -65,6 +65,7 @@ func TestWebsocketNeedsAPermittedSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	ingest(t, f.st, mention("w1", "halo"))
+	mentionSeq := lastSeq(t, f.st)
 	e, err := readEvent(agent, 5*time.Second)
 	if err != nil || e.Type != store.EventMentionNew {
 		t.Errorf("agent's first frame: %+v %v (the audit entry must be left out)", e, err)
@@ -72,6 +73,23 @@ func TestWebsocketNeedsAPermittedSession(t *testing.T) {
 	e, err = readEvent(lead, 5*time.Second)
 	if err != nil || e.Type != store.EventAudit {
 		t.Errorf("lead's first frame: %+v %v, want the audit entry", e, err)
+	}
+
+	// Catching up from the start leaves the audit entries out too.
+	late, resp, err := dialWS(ts, "0", http.Header{"Cookie": {sessionCookie + "=" + f.login("agen").cookie.Value}})
+	if err != nil {
+		t.Fatalf("late agent: %v %s", err, respText(resp))
+	}
+	defer late.Close()
+	for seen := uint64(0); seen < mentionSeq; {
+		e, err := readEvent(late, 5*time.Second)
+		if err != nil {
+			t.Fatalf("backlog: %v", err)
+		}
+		if e.Type == store.EventAudit {
+			t.Errorf("backlog sent an audit event to an agent: %+v", e)
+		}
+		seen = e.Seq
 	}
 
 	// Logging out elsewhere ends the live stream within a ping period.
