@@ -26,7 +26,7 @@ const DefaultListen = "127.0.0.1:8080"
 // Config is the http section of Pantau's configuration.
 type Config struct {
 	// Listen is host:port to bind to; empty means DefaultListen. It must be
-	// a loopback address while the dashboard has no authentication.
+	// a loopback address with auth: none.
 	Listen string `yaml:"listen"`
 	// PublicURL is the address people open, when it differs from Listen
 	// (for example behind a reverse proxy or an SSH tunnel with a name). Its
