@@ -91,7 +91,9 @@ func (s *Server) authenticate(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
-		if s.loginMode() && id != nil && !csrfMatches(r.Header.Get(csrfHeader), id.csrf) {
+		// Public routes (the login itself) need no token: a browser with an
+		// old session open in another tab may log in again.
+		if s.loginMode() && id != nil && !rule.public && !csrfMatches(r.Header.Get(csrfHeader), id.csrf) {
 			writeError(w, http.StatusForbidden, "missing or wrong "+csrfHeader+" header: reload the page")
 			return
 		}
