@@ -47,8 +47,8 @@ data_dir: %q
 http: {listen: "127.0.0.1:0"}
 log: {level: warn}
 brands: [{name: kilat, terms: ["kilat express"]}]
-sources: [{name: news, kind: rss, url: %q, brand: kilat, schedule: "@every 1s"}]
-`, data, feed.URL)))
+sources: [{name: news, kind: rss, url: %q, brand: kilat, schedule: "@every 1s", token: "SRC-SECRET-TOKEN-1234"}]
+`, data, feed.URL+"/feed?key=QUERY-SECRET-5678")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +155,9 @@ sources: [{name: news, kind: rss, url: %q, brand: kilat, schedule: "@every 1s"}]
 	if code, _ := do(sari, "GET", "/api/config", ""); code != 403 {
 		t.Errorf("agent reads the config: %d", code)
 	}
-	if code, b := do(boss, "GET", "/api/config", ""); code != 200 || !strings.Contains(string(b), `"data_dir"`) {
-		t.Errorf("admin config view: %d %s", code, b)
+	if code, b := do(boss, "GET", "/api/config", ""); code != 200 || !strings.Contains(string(b), `"data_dir"`) ||
+		strings.Contains(string(b), "SRC-SECRET-TOKEN-1234") || strings.Contains(string(b), "QUERY-SECRET-5678") {
+		t.Errorf("admin config view (it must hide the source's token and the URL's key): %d %s", code, b)
 	}
 	if code, b := do(boss, "GET", "/api/audit", ""); code != 200 || !strings.Contains(string(b), "mention.resolved") || !strings.Contains(string(b), "cli:") {
 		t.Errorf("audit: %d %s", code, b)
