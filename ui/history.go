@@ -34,12 +34,6 @@ const (
 // historySteps are the step lengths a request may name.
 var historySteps = map[string]time.Duration{"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour}
 
-// WithClock sets the server's clock (default time.Now), which places the
-// history's default period.
-func WithClock(now func() time.Time) Option {
-	return func(s *Server) { s.now = now }
-}
-
 func (s *Server) clock() time.Time {
 	if s.now != nil {
 		return s.now()
