@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/expr-lang/expr/vm"
+
 	"github.com/pantau/pantau/alerting/audit"
 	"github.com/pantau/pantau/store"
 )
@@ -38,8 +40,12 @@ type Pipeline struct {
 	sc    Scorer
 	name  string // the scorer's name, when it has one: scores by it may be settled
 	rules []RuleConfig
-	log   *slog.Logger
-	now   func() time.Time
+	// progs are the expression rules, compiled, by rule name.
+	progs map[string]*vm.Program
+	// spikes watch complaint volume per brand (spike.go).
+	spikes []SpikeConfig
+	log    *slog.Logger
+	now    func() time.Time
 
 	// mu serializes the store writes that read first (scores, alerts), so
 	// two of them never act on the same stale record. Scoring a batch
@@ -72,6 +78,17 @@ func NewPipeline(st *store.Store, sc Scorer, rules []RuleConfig, logger *slog.Lo
 	p := &Pipeline{st: st, sc: sc, rules: slices.Clone(rules), log: logger, now: now, auditor: auditor, cases: newCaseIndex(caseWindow, caseLimit)}
 	if n, ok := sc.(interface{ Name() string }); ok {
 		p.name = n.Name()
+	}
+	p.progs = map[string]*vm.Program{}
+	for _, r := range rules {
+		if r.Expr == "" {
+			continue
+		}
+		if prog, err := CompileExpr(r.Expr); err == nil {
+			p.progs[r.Name] = prog
+		} else {
+			logger.Error("expression rule does not compile; it never matches", "rule", r.Name, "err", err)
+		}
 	}
 	return p
 }
@@ -383,6 +400,9 @@ func (p *Pipeline) Sweep(ctx context.Context, window time.Duration) error {
 	if err != nil {
 		return err
 	}
+	if err := p.CheckSpikes(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -563,6 +583,9 @@ func (p *Pipeline) evaluate(m *store.Mention, now time.Time) error {
 	var errs []error
 	for _, r := range p.rules {
 		v, ok := r.Match(m)
+		if r.Expr != "" {
+			v, ok = p.matchExpr(r, m)
+		}
 		if !ok {
 			continue
 		}
@@ -717,6 +740,8 @@ func (p *Pipeline) alert(id, verb string) (store.Alert, error) {
 func summarize(r RuleConfig, m *store.Mention, v float64) string {
 	var what string
 	switch r.Metric {
+	case "":
+		what = "matched " + excerpt(oneLineExpr(r.Expr), 80)
 	case MetricSeverity:
 		what = fmt.Sprintf("severity %d >= %s", int(v), strconv.FormatFloat(r.Min, 'f', -1, 64))
 	case MetricOverdue:
