@@ -25,7 +25,7 @@ var (
 	bucketSources  = []byte("sources")  // source name -> SourceState JSON
 	bucketEvents   = []byte("events")   // be(seq) -> Event JSON
 	bucketMeta     = []byte("meta")     // schema version and the like
-	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor}
+	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor, bucketSilences, bucketNotifyState}
 	keySchema      = []byte("schema")
 	schemaVersion  = []byte{1}
 	errKeyTooLarge = errors.New("key too large")
