@@ -164,6 +164,10 @@ const (
 	prefAlert = "a/" // alert id -> alertRec: the route that took it
 	prefGroup = "g/" // group key -> groupRec
 	prefMsg   = "m/" // message id -> msgRec
+	// keySince is when the engine first ran: alerts opened before it are
+	// not announced (they were raised before notifications were set up,
+	// or announced by the follower that came before the router).
+	keySince = "meta/since"
 )
 
 type alertRec struct {
@@ -195,6 +199,7 @@ type msgRec struct {
 }
 
 type state struct {
+	since  time.Time
 	alerts map[string]*alertRec
 	groups map[string]*groupRec
 	msgs   map[string]*msgRec
@@ -219,6 +224,8 @@ func (e *Engine) load() (*state, error) {
 		case strings.HasPrefix(k, prefMsg):
 			r := &msgRec{}
 			err, s.msgs[k[len(prefMsg):]] = json.Unmarshal(v, r), r
+		case k == keySince:
+			err = json.Unmarshal(v, &s.since)
 		}
 		if err != nil {
 			e.log.Error("notify routing: unreadable record dropped", "key", k)
@@ -294,6 +301,10 @@ func (e *Engine) Tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.since.IsZero() {
+		s.since = now
+		s.put(keySince, now)
+	}
 	var errs []error
 	groups := map[string]*groupWork{}
 	held := map[string]bool{}
@@ -303,6 +314,9 @@ func (e *Engine) Tick(ctx context.Context) error {
 		}
 		a := alerts[id]
 		rec := s.alerts[id]
+		if rec == nil && a.OpenedAt.Before(s.since) {
+			continue
+		}
 		var r *compiledRoute
 		if rec != nil {
 			r = e.route(rec.Route)

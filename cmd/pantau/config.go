@@ -17,6 +17,7 @@ import (
 
 	"github.com/pantau/pantau/alerting"
 	"github.com/pantau/pantau/alerting/notify"
+	"github.com/pantau/pantau/alerting/route"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/ui"
 )
@@ -43,6 +44,12 @@ type Config struct {
 	Receivers []notify.ReceiverConfig `yaml:"receivers"`
 	// AckLinks signs the acknowledge links in notifications.
 	AckLinks notify.AckConfig `yaml:"ack_links"`
+	// Spikes watch complaint volume per brand against its usual level.
+	Spikes []alerting.SpikeConfig `yaml:"spikes"`
+	// Routes and OnCall decide who hears about which alert, and when
+	// (docs/alerting.md).
+	Routes []route.RouteConfig    `yaml:"routes"`
+	OnCall []route.ScheduleConfig `yaml:"oncall"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -188,6 +195,7 @@ func (c *Config) validate() error {
 		errs = append(errs, r.Validate(fmt.Sprintf("rules[%d]", i)))
 	}
 	errs = append(errs, notify.ValidateReceivers(c.Receivers), c.AckLinks.Validate("ack_links"))
+	errs = append(errs, alerting.ValidateSpikes("spikes", c.Spikes, c.Rules), c.routing().Validate(c.receiverNames(), c.ruleNames()))
 	return errors.Join(errs...)
 }
 
