@@ -433,17 +433,24 @@ func (e *Engine) group(s *state, key string, g *groupWork, now time.Time) error 
 	}
 	var fresh int
 	crit := false
+	firstNew := now
 	for i := range g.members {
 		if !slices.Contains(gr.Notified, g.members[i].ID) {
 			fresh++
+			// The wait runs from when the alert was raised, not from when
+			// the router first looked: a router that was busy or
+			// restarting does not add its delay to the wait.
+			if op := g.members[i].OpenedAt; !op.IsZero() && op.Before(firstNew) {
+				firstNew = op
+			}
 		}
 		crit = crit || severity(&g.members[i]) == "critical"
 	}
 	due := false
 	switch {
 	case fresh > 0:
-		if gr.FirstPending.IsZero() {
-			gr.FirstPending = now
+		if gr.FirstPending.IsZero() || firstNew.Before(gr.FirstPending) {
+			gr.FirstPending = firstNew
 		}
 		wait := r.wait
 		if crit {
