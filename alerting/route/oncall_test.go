@@ -99,8 +99,8 @@ func TestConfigValidate(t *testing.T) {
 	neg := -time.Second
 	c := Config{
 		OnCall: []ScheduleConfig{{Name: "leads", Timezone: "Mars/Olympus", Members: []Member{{Name: "A", Receivers: []string{"nobody"}}, {Name: "B", Receivers: []string{"rina"}}},
-			Rotation: RotationConfig{Start: "monday", Every: time.Minute},
-			Windows:  []Window{{Days: []string{"mon-fry"}, Start: "9:00", End: "25:00"}},
+			Rotation:  RotationConfig{Start: "monday", Every: time.Minute},
+			Windows:   []Window{{Days: []string{"mon-fry"}, Start: "9:00", End: "25:00"}},
 			Overrides: []Override{{From: "2026-12-27T00:00:00Z", To: "2026-12-24T00:00:00Z", Name: "S", Receivers: []string{"sari"}}}}},
 		Routes: []RouteConfig{{Name: "r", Rules: []string{"nope"}, Severities: []string{"high"}, GroupBy: []string{"text"}, GroupWait: &neg,
 			Levels: []LevelConfig{{After: time.Minute, Receivers: []string{"agents"}}, {OnCall: "ghosts", After: 10 * time.Second}}},
