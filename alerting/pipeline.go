@@ -614,8 +614,14 @@ func (p *Pipeline) raise(r RuleConfig, m *store.Mention, v float64, now time.Tim
 		if a.Priority == m.Score.Priority && a.Summary == summary && slices.Equal(a.Reasons, m.Score.Reasons) {
 			return nil
 		}
-		a.Priority, a.Summary, a.Reasons, a.UpdatedAt = m.Score.Priority, summary, slices.Clone(m.Score.Reasons), now
-		_, err := p.st.PutAlert(a)
+		// In one transaction: the router may have changed the alert's
+		// level or snooze since it was read.
+		_, err := p.st.UpdateAlert(id, func(cur *store.Alert) error {
+			if cur.State == store.AlertOpen {
+				cur.Priority, cur.Summary, cur.Reasons, cur.UpdatedAt = m.Score.Priority, summary, slices.Clone(m.Score.Reasons), now
+			}
+			return nil
+		})
 		return err
 	}
 	if m.AnsweredAt != nil || closedByPeople(m, m.Score) {
@@ -682,9 +688,14 @@ func (p *Pipeline) resolve(closed map[string]string, now time.Time) error {
 			continue
 		}
 		why := closed[a.MentionKey]
-		a.State, a.By, a.UpdatedAt = store.AlertResolved, "", now
-		a.Reasons = append(slices.Clone(a.Reasons), why)
-		if _, err := p.st.PutAlert(a); err != nil {
+		_, err = p.st.UpdateAlert(id, func(cur *store.Alert) error {
+			if cur.State != store.AlertResolved {
+				cur.State, cur.By, cur.UpdatedAt = store.AlertResolved, "", now
+				cur.Reasons = append(slices.Clone(cur.Reasons), why)
+			}
+			return nil
+		})
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}

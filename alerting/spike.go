@@ -235,15 +235,21 @@ func (p *Pipeline) checkSpike(ctx context.Context, c SpikeConfig, now time.Time)
 			// The same spike goes on: one alert, kept current.
 			sum := fmt.Sprintf("complaint spike (rule %s) for %s: %s", c.Name, g, facts)
 			if a.Summary != sum {
-				a.Summary, a.Reasons, a.UpdatedAt = sum, []string{facts}, now
-				if _, err := p.st.PutAlert(a); err != nil {
+				_, err := p.st.UpdateAlert(a.ID, func(cur *store.Alert) error {
+					cur.Summary, cur.Reasons, cur.UpdatedAt = sum, []string{facts}, now
+					return nil
+				})
+				if err != nil {
 					errs = append(errs, err)
 				}
 			}
 		case isOpen:
-			a.State, a.By, a.UpdatedAt = store.AlertResolved, "", now
-			a.Reasons = append(slices.Clone(a.Reasons), "volume back to normal: "+facts)
-			if _, err := p.st.PutAlert(a); err != nil {
+			_, err := p.st.UpdateAlert(a.ID, func(cur *store.Alert) error {
+				cur.State, cur.By, cur.UpdatedAt = store.AlertResolved, "", now
+				cur.Reasons = append(slices.Clone(cur.Reasons), "volume back to normal: "+facts)
+				return nil
+			})
+			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
