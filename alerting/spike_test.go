@@ -120,3 +120,27 @@ func TestValidateSpikes(t *testing.T) {
 		}
 	}
 }
+
+// The pipeline keeps an open alert current without overwriting what the
+// router set on it (its escalation level and snooze).
+func TestPipelineKeepsRouterFields(t *testing.T) {
+	f := newFixture(t, complaintRule)
+	f.ingest(t, complaintMention("1"))
+	id := store.AlertID(complaintRule.Name, "mastodon:1")
+	until := f.clock.Now().Add(time.Hour)
+	if _, err := f.st.UpdateAlert(id, func(a *store.Alert) error { a.Level, a.SnoozedUntil = 2, &until; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := f.alert(t, id)
+	f.clock.Advance(3 * time.Hour) // the unanswered clock changes the reasons
+	if err := f.p.Sweep(context.Background(), 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := f.alert(t, id)
+	if after.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Fatal("the sweep did not update the alert; the test proves nothing")
+	}
+	if after.Level != 2 || after.SnoozedUntil == nil || !after.SnoozedUntil.Equal(until) {
+		t.Fatalf("router fields lost: level %d, snoozed until %v", after.Level, after.SnoozedUntil)
+	}
+}
