@@ -113,36 +113,3 @@ func (s *Store) DeleteSilence(id string) (Silence, error) {
 	})
 	return si, err
 }
-
-// UpdateAlert changes a stored alert in one transaction (so a change made
-// meanwhile by another writer is not overwritten) and records an alert
-// event when fn changed it. An unknown id is ErrNotFound; an error from
-// fn is returned as it is and nothing is written.
-func (s *Store) UpdateAlert(id string, fn func(*Alert) error) (Alert, error) {
-	var a Alert
-	err := s.update(func(tx *bolt.Tx, ev *eventWriter) error {
-		b := tx.Bucket(bucketAlerts)
-		v := b.Get([]byte(id))
-		if v == nil {
-			return fmt.Errorf("alert %q: %w", id, ErrNotFound)
-		}
-		if err := json.Unmarshal(v, &a); err != nil {
-			return fmt.Errorf("decode alert %s: %w", id, err)
-		}
-		if err := fn(&a); err != nil {
-			return err
-		}
-		data, err := json.Marshal(&a)
-		if err != nil {
-			return err
-		}
-		if string(data) == string(v) {
-			return nil
-		}
-		if err := b.Put([]byte(id), data); err != nil {
-			return err
-		}
-		return ev.add(EventAlert, data)
-	})
-	return a, err
-}

@@ -76,3 +76,21 @@ func TestSilencesAndUpdateAlert(t *testing.T) {
 		t.Fatalf("stored level %d", got.Level)
 	}
 }
+
+func TestUnresolvedAlerts(t *testing.T) {
+	st, err := Open(filepath.Join(t.TempDir(), "u.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for id, state := range map[string]AlertState{"a": AlertOpen, "b": AlertAcknowledged, "c": AlertResolved} {
+		// A summary quoting the resolved marker must not hide an open alert.
+		if _, err := st.PutAlert(Alert{ID: id, State: state, Summary: `"state":"resolved"`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := st.UnresolvedAlerts()
+	if err != nil || len(list) != 2 || list[0].ID != "a" || list[1].ID != "b" {
+		t.Fatalf("unresolved = %+v, %v", list, err)
+	}
+}

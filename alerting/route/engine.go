@@ -235,6 +235,18 @@ func (e *Engine) load() (*state, error) {
 	return s, nil
 }
 
+// MarkFirstStart records now as the router's first start unless one is
+// recorded: call it before anything can raise alerts, so an alert raised
+// while the router starts is announced, not taken for one from before.
+func MarkFirstStart(st *store.Store, now time.Time) error {
+	have, err := st.NotifyStates(keySince)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	data, _ := json.Marshal(now)
+	return st.SetNotifyStates(map[string][]byte{keySince: data})
+}
+
 func (s *state) put(key string, v any) {
 	data, _ := json.Marshal(v)
 	s.dirty[key] = data
@@ -242,15 +254,13 @@ func (s *state) put(key string, v any) {
 
 // unresolved returns the open and acknowledged alerts by id.
 func (e *Engine) unresolved() (map[string]store.Alert, error) {
-	out := map[string]store.Alert{}
-	for _, st := range []store.AlertState{store.AlertOpen, store.AlertAcknowledged} {
-		list, err := e.st.Alerts(store.AlertQuery{State: st, Limit: 1000})
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range list {
-			out[a.ID] = a
-		}
+	list, err := e.st.UnresolvedAlerts()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.Alert, len(list))
+	for _, a := range list {
+		out[a.ID] = a
 	}
 	return out, nil
 }
@@ -308,10 +318,11 @@ func (e *Engine) Tick(ctx context.Context) error {
 	var errs []error
 	groups := map[string]*groupWork{}
 	held := map[string]bool{}
+	// First, which route takes each alert; new alerts start at level 1,
+	// all in one transaction.
+	routed := map[string]*compiledRoute{}
+	var fresh []string
 	for _, id := range slices.Sorted(maps.Keys(alerts)) {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		a := alerts[id]
 		rec := s.alerts[id]
 		if rec == nil && a.OpenedAt.Before(s.since) {
@@ -337,13 +348,29 @@ func (e *Engine) Tick(ctx context.Context) error {
 			s.alerts[id] = rec
 			s.put(prefAlert+id, rec)
 		}
+		routed[id] = r
 		if a.Level == 0 {
-			if a, err = e.setLevel(id, 1, now); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			alerts[id] = a
+			fresh = append(fresh, id)
 		}
+	}
+	if len(fresh) > 0 {
+		updated, err := e.st.UpdateAlerts(fresh, func(a *store.Alert) error {
+			if a.Level == 0 {
+				t := now
+				a.Level, a.EscalatedAt = 1, &t
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		maps.Copy(alerts, updated)
+	}
+	for _, id := range slices.Sorted(maps.Keys(routed)) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a, r, rec := alerts[id], routed[id], s.alerts[id]
 		if a.State != store.AlertOpen {
 			continue
 		}
@@ -628,21 +655,63 @@ func (e *Engine) followUps(s *state, alerts map[string]store.Alert) error {
 	return errors.Join(errs...)
 }
 
-// Run ticks whenever the store records a change, and at least every
-// poll, until ctx is done.
+// Run ticks at once, then whenever the store records a change to an
+// alert or a silence, and at least every poll (group waits, escalations
+// and quiet hours end with time alone), until ctx is done. Other changes
+// (mentions, scores, deliveries) do not wake it: on a busy store that
+// would be a full look at the alerts for every ingested post.
 func (e *Engine) Run(ctx context.Context, poll time.Duration) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
+	changed := e.st.Changed()
+	seq, err := e.st.LastSeq()
+	if err != nil {
+		e.log.Error("notify routing: read event log", "err", err)
+	}
+	due := true
 	for {
-		changed := e.st.Changed()
-		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
-			e.log.Error("notify routing", "err", err)
+		if due {
+			if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("notify routing", "err", err)
+			}
+			due = false
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-changed:
 		case <-t.C:
+			due = true
+		case <-changed:
+			// Take the next channel before reading, so no commit in
+			// between is missed.
+			changed = e.st.Changed()
+			var relevant bool
+			relevant, seq = e.relevantSince(seq)
+			due = due || relevant
+		}
+	}
+}
+
+// relevantSince reads the events after seq and reports whether one is
+// about an alert or a silence, with the last sequence number read. A read
+// error counts as relevant: a tick is never wrong, only extra work.
+func (e *Engine) relevantSince(seq uint64) (bool, uint64) {
+	const page = 1000
+	found := false
+	for {
+		evs, err := e.st.EventsSince(seq, page)
+		if err != nil {
+			return true, seq
+		}
+		for _, ev := range evs {
+			seq = ev.Seq
+			switch ev.Type {
+			case store.EventAlert, store.EventSilence, store.EventSilenceDeleted:
+				found = true
+			}
+		}
+		if len(evs) < page {
+			return found, seq
 		}
 	}
 }

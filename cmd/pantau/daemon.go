@@ -186,6 +186,11 @@ type work struct {
 }
 
 func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, signer *notify.AckSigner, logger *slog.Logger) (*work, error) {
+	// Before any collector can raise an alert: the router announces
+	// every alert from its first start on.
+	if err := route.MarkFirstStart(st, time.Now()); err != nil {
+		return nil, err
+	}
 	cols, err := collectors.Build(cfg.Sources, cfg.Brands, fetcher)
 	if err != nil {
 		return nil, err
