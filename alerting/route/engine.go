@@ -199,6 +199,7 @@ type msgRec struct {
 }
 
 type state struct {
+	raw    map[string][]byte // as loaded: unchanged records are not rewritten
 	since  time.Time
 	alerts map[string]*alertRec
 	groups map[string]*groupRec
@@ -211,7 +212,7 @@ func (e *Engine) load() (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &state{alerts: map[string]*alertRec{}, groups: map[string]*groupRec{}, msgs: map[string]*msgRec{}, dirty: map[string][]byte{}}
+	s := &state{raw: raw, alerts: map[string]*alertRec{}, groups: map[string]*groupRec{}, msgs: map[string]*msgRec{}, dirty: map[string][]byte{}}
 	for k, v := range raw {
 		var err error
 		switch {
@@ -249,6 +250,10 @@ func MarkFirstStart(st *store.Store, now time.Time) error {
 
 func (s *state) put(key string, v any) {
 	data, _ := json.Marshal(v)
+	if old, ok := s.raw[key]; ok && string(old) == string(data) {
+		delete(s.dirty, key)
+		return
+	}
 	s.dirty[key] = data
 }
 
