@@ -40,12 +40,8 @@ type Pipeline struct {
 	sc    Scorer
 	name  string // the scorer's name, when it has one: scores by it may be settled
 	rules []RuleConfig
-	// progs are the expression rules, compiled, by rule name.
-	progs map[string]*vm.Program
-	// spikes watch complaint volume per brand (spike.go).
-	spikes []SpikeConfig
-	log    *slog.Logger
-	now    func() time.Time
+	log   *slog.Logger
+	now   func() time.Time
 
 	// mu serializes the store writes that read first (scores, alerts), so
 	// two of them never act on the same stale record. Scoring a batch
@@ -56,6 +52,11 @@ type Pipeline struct {
 	auditor     *audit.Auditor
 	cases       *caseIndex
 	casesLoaded bool // the index has been rebuilt from the store
+
+	// progs are the expression rules, compiled, by rule name.
+	progs map[string]*vm.Program
+	// spikes watch complaint volume per brand (spike.go).
+	spikes []SpikeConfig
 }
 
 // NewPipeline wires a pipeline. sc is normally a *ComposedScorer; a bare
