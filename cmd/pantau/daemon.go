@@ -173,9 +173,8 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 // work is everything a config reload replaces: the collectors' scheduler
 // and the scoring pipeline with its periodic sweep.
 type work struct {
-	pipe   *alerting.Pipeline
-	router *route.Engine
-	sched  *collectors.Scheduler
+	pipe  *alerting.Pipeline
+	sched *collectors.Scheduler
 	// The notification dispatcher follows the store's alert events and
 	// delivers its durable outbox; all its state is in the store, so a
 	// reload restarts it with the new receivers safely.
@@ -183,6 +182,9 @@ type work struct {
 	notifyDone chan struct{}
 	stopSweep  context.CancelFunc
 	sweepDone  chan struct{}
+
+	// router decides who hears of which alert and when.
+	router *route.Engine
 }
 
 func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, signer *notify.AckSigner, logger *slog.Logger) (*work, error) {
