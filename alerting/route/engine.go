@@ -638,10 +638,25 @@ func (e *Engine) followUps(s *state, alerts map[string]store.Alert) error {
 			msg.Summary = fmt.Sprintf("%d alerts", len(m.Members))
 			msg.MentionKey = ""
 		}
+		// The receivers' own filters say whether they want to be told
+		// (actions: [trigger] takes triggers only).
+		told := func(action notify.Action) []string {
+			var to []string
+			for _, name := range m.Receivers {
+				f, ok := e.filters[name]
+				switch {
+				case !ok && e.filters != nil:
+					// No longer configured: nobody to tell.
+				case !ok || f.Match(msg, action):
+					to = append(to, name)
+				}
+			}
+			return to
+		}
 		switch {
 		case resolved:
 			msg.State = store.AlertResolved
-			if err := e.out.EnqueueKeyed(id, msg, m.Receivers, notify.Resolve); err != nil {
+			if err := e.out.EnqueueKeyed(id, msg, told(notify.Resolve), notify.Resolve); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -649,7 +664,7 @@ func (e *Engine) followUps(s *state, alerts map[string]store.Alert) error {
 			s.dirty[prefMsg+id] = nil
 		case acked && !m.Acked:
 			msg.State = store.AlertAcknowledged
-			if err := e.out.EnqueueKeyed(id, msg, m.Receivers, notify.Acknowledge); err != nil {
+			if err := e.out.EnqueueKeyed(id, msg, told(notify.Acknowledge), notify.Acknowledge); err != nil {
 				errs = append(errs, err)
 				continue
 			}

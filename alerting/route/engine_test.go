@@ -372,3 +372,29 @@ func TestEngineRestart(t *testing.T) {
 		t.Fatalf("a restarted engine sent again: %+v", got)
 	}
 }
+
+// The receivers' own filters still apply: one that takes triggers only
+// is not told of the resolve.
+func TestReceiverFiltersApplyToFollowUps(t *testing.T) {
+	zero := time.Duration(0)
+	c := twoLevels()
+	c.Routes[0].GroupBy, c.Routes[0].GroupWait = []string{"alert"}, &zero
+	c.Routes[0].Levels[0].Receivers = []string{"agents", "lead-pd"}
+	f := newFixture(t, c)
+	e, err := New(c, Options{Store: f.st, Outbox: f.out, Now: f.clock.Now,
+		Filters: map[string]notify.Route{"agents": {Actions: []notify.Action{notify.Trigger}}, "lead-pd": {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.e = e
+	a := f.raise("1", "complaint", 0.5)
+	if got := f.tick(); len(got) != 1 || !slices.Equal(got[0].receivers, []string{"agents", "lead-pd"}) {
+		t.Fatalf("trigger: %+v", got)
+	}
+	if _, err := f.st.SetAlertState(a.ID, store.AlertResolved, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.tick(); len(got) != 1 || got[0].action != notify.Resolve || !slices.Equal(got[0].receivers, []string{"lead-pd"}) {
+		t.Fatalf("resolve: %+v", got)
+	}
+}
