@@ -118,7 +118,7 @@ func TestLeadsEndpoints(t *testing.T) {
 	}
 
 	// Every change is an event the dashboard follows: snooze, escalate
-	// (alert), silence added and deleted.
+	// (alert), silence added and deleted, each followed by its audit entry.
 	evs, err := st.EventsSince(seq, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -127,10 +127,10 @@ func TestLeadsEndpoints(t *testing.T) {
 	for _, e := range evs {
 		types = append(types, e.Type)
 	}
-	if got := strings.Join(types, ","); got != "alert,alert,silence,silence.deleted" {
+	if got := strings.Join(types, ","); got != "alert,audit,alert,audit,silence,audit,silence.deleted,audit" {
 		t.Errorf("events = %s", got)
 	}
-	if got := strings.Join(ops.by, ","); got != "Rina,dashboard,Rina,dashboard,dashboard" {
+	if got := strings.Join(ops.by, ","); got != "Rina,demo,Rina,demo,demo" {
 		t.Errorf("acting users = %s", got)
 	}
 }

@@ -54,7 +54,7 @@ func TestDaemonRoutesExpressionRuleToReceiver(t *testing.T) {
 	addr := freePort(t)
 	cfg, err := parseConfig("pantau.yaml", []byte(fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 brands: [{name: kilat, terms: ["kilat express"]}]
 sources: [{name: news, kind: rss, url: %q, brand: kilat, schedule: "@every 1s"}]
 rules:
