@@ -396,14 +396,17 @@ func (z *scratch) scan(m *Model) {
 		if r&rDomain != 0 {
 			z.dense[dDomain]++
 		}
-		if r&rTimeUnit != 0 && lastNum || r&rDuration != 0 {
+		if r&rTimeUnit != 0 && lastNum || r&rDuration != 0 || lastNum && t.e == m.minE {
 			z.dense[dDuration] = 1
 		}
+		// After a number, "min" is minutes ("waited 45 min"), and no
+		// address word is one: only "min" alone calls the agent.
+		afterNum := lastNum
 		lastNum = r&rNumWord != 0
 		if r&rQWord != 0 {
 			z.dense[dQWord]++
 		}
-		if r&rAddress != 0 {
+		if r&rAddress != 0 && !afterNum {
 			z.dense[dAddress]++
 		}
 		if r&rYou != 0 {

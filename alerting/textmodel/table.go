@@ -2,7 +2,7 @@ package textmodel
 
 import "math/bits"
 
-// Every word, negated word and word pair is a 64-bit FNV-1a hash of its
+// Every word, negated word and word pair is a 64-bit hash of its
 // canonical text. The model's tables are keyed by these hashes, so the hot
 // path never builds a string: the tokenizer hashes the bytes it writes, a
 // pair is a mix of two hashes, a negated word a mix with a salt. The files
@@ -10,29 +10,29 @@ import "math/bits"
 // it the same way. With 64 bits and well under a million keys, an unknown
 // word landing on a known key is a 1 in 10^13 event per lookup; we accept it.
 
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-	negSalt   = 0x6e65676174656421 // "negated!"
-)
-
-func hashBytes(b []byte) uint64 {
-	h := uint64(fnvOffset)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime
+// hashOf hashes a canonical text eight bytes at a time (a word of up to
+// eight letters is one multiply and the finaliser, where FNV-1a would be a
+// chain of one multiply per byte). Strings and byte slices hash alike.
+func hashOf[T ~string | ~[]byte](s T) uint64 {
+	h := uint64(len(s))*0x9e3779b97f4a7c15 ^ 0x243f6a8885a308d3
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		h = (h ^ v) * 0xff51afd7ed558ccd
+		h ^= h >> 32
 	}
-	return h
+	var v uint64
+	for k := 0; i+k < len(s); k++ {
+		v |= uint64(s[i+k]) << (8 * k)
+	}
+	return mix64(h ^ v)
 }
 
-func hashString(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	return h
-}
+func hashBytes(b []byte) uint64  { return hashOf(b) }
+func hashString(s string) uint64 { return hashOf(s) }
+
+const negSalt = 0x6e65676174656421 // "negated!"
 
 // mix64 is the murmur3 finalizer: a cheap bijection that spreads bits.
 func mix64(h uint64) uint64 {
@@ -133,6 +133,53 @@ func (t *table) get(h uint64) int32 {
 			return int32(s&idxMask) - 1
 		}
 	}
+}
+
+// getDirect is get without the filter: for keys that are usually present
+// (the words of a text), where the filter would be one more cache line.
+func (t *table) getDirect(h uint64) int32 {
+	fp := fingerprint(h)
+	mask := len(t.slots) - 1
+	for i := t.slot(h); ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if s&^idxMask == fp {
+			return int32(s&idxMask) - 1
+		}
+	}
+}
+
+// weightFilter is a one-bit-per-key filter over the keys that carry the
+// weights of one language's heads. Most word pairs and negated words of a
+// text carry none; an English text asks the English filter, which holds a
+// few thousand keys in a few KiB (it stays in the fastest cache), instead
+// of the table's filter over every key of both languages.
+type weightFilter struct {
+	bits []uint64
+	n    uint // log2 of the size in bits
+}
+
+func newWeightFilter(keys []uint64) weightFilter {
+	n := uint(9)
+	for 1<<n < 16*len(keys) {
+		n++
+	}
+	f := weightFilter{bits: make([]uint64, (1<<n)/64), n: n}
+	for _, h := range keys {
+		b := f.bit(h)
+		f.bits[b>>6] |= 1 << (b & 63)
+	}
+	return f
+}
+
+func (f *weightFilter) bit(h uint64) uint64 { return (h * 0xc4ceb9fe1a85ec53) >> (64 - f.n) }
+
+// has reports whether h may be one of the keys (false: it is not).
+func (f *weightFilter) has(h uint64) bool {
+	b := f.bit(h)
+	return f.bits[b>>6]&(1<<(b&63)) != 0
 }
 
 // put sets h to v, growing the table to stay at most half full.
