@@ -19,7 +19,10 @@ type Data struct {
 	EmoTTrain, EmoTValid []Labeled // IndoNLU EmoT: anger / happy / sadness / fear / love
 	Complaints           []Complaint
 	Severity             []Complaint // with Severity, Sentiment and Emotion
-	NusaXEN, NusaXID     []Labeled   // NusaX valid, Label "id|label" matched by ID
+	NusaXEN, NusaXID     []Labeled   // NusaX valid, matched by ID
+	// NusaX train: never trained on either (NusaX is for evaluation only);
+	// a second, larger check of the agreement.
+	NusaXTrainEN, NusaXTrainID []Labeled
 	Vader                map[string]float64
 	VaderEmoji           map[string]string
 	Afinn                map[string]float64
@@ -87,8 +90,10 @@ func LoadData(dir string) (*Data, error) {
 	for _, l := range []struct {
 		dst  *[]Labeled
 		name string
-	}{{&d.NusaXEN, "english"}, {&d.NusaXID, "indonesian"}} {
-		rows, err := readCSV(p("nusax-senti", l.name, "valid.csv"))
+		split string
+	}{{&d.NusaXEN, "english", "valid"}, {&d.NusaXID, "indonesian", "valid"},
+		{&d.NusaXTrainEN, "english", "train"}, {&d.NusaXTrainID, "indonesian", "train"}} {
+		rows, err := readCSV(p("nusax-senti", l.name, l.split+".csv"))
 		if err != nil {
 			return nil, err
 		}
