@@ -23,10 +23,10 @@ type Data struct {
 	// NusaX train: never trained on either (NusaX is for evaluation only);
 	// a second, larger check of the agreement.
 	NusaXTrainEN, NusaXTrainID []Labeled
-	Vader                map[string]float64
-	VaderEmoji           map[string]string
-	Afinn                map[string]float64
-	AfinnEmoticon        map[string]float64
+	Vader                      map[string]float64
+	VaderEmoji                 map[string]string
+	Afinn                      map[string]float64
+	AfinnEmoticon              map[string]float64
 
 	// Dropped counts training rows removed because their text is also in
 	// an evaluation set (SmSA valid, EmoT valid, NusaX).
@@ -88,8 +88,8 @@ func LoadData(dir string) (*Data, error) {
 			Sentiment: strings.ToLower(r[4]), Emotion: strings.ToLower(r[5]), Severity: atoi(r[6])})
 	}
 	for _, l := range []struct {
-		dst  *[]Labeled
-		name string
+		dst   *[]Labeled
+		name  string
 		split string
 	}{{&d.NusaXEN, "english", "valid"}, {&d.NusaXID, "indonesian", "valid"},
 		{&d.NusaXTrainEN, "english", "train"}, {&d.NusaXTrainID, "indonesian", "train"}} {
