@@ -158,7 +158,7 @@ func (t *table) getDirect(h uint64) int32 {
 // weightFilter is a one-bit-per-key filter over the keys that carry the
 // weights of one language's heads. Most word pairs and negated words of a
 // text carry none; an English text asks the English filter, which holds a
-// few thousand keys in a few KiB (it stays in the fastest cache), instead
+// few thousand keys in 16 KiB (it stays in a fast cache), instead
 // of the table's filter over every key of both languages.
 type weightFilter struct {
 	bits []uint64
