@@ -50,6 +50,8 @@ type Pipeline struct {
 	auditor     *audit.Auditor
 	cases       *caseIndex
 	casesLoaded bool // the index has been rebuilt from the store
+	// onRaise, when set (OnAlertRaised), is told each alert opened.
+	onRaise func(rule string)
 }
 
 // NewPipeline wires a pipeline. sc is normally a *ComposedScorer; a bare
@@ -618,6 +620,9 @@ func (p *Pipeline) raise(r RuleConfig, m *store.Mention, v float64, now time.Tim
 		return err
 	}
 	p.log.Info("alert opened", "alert", id, "priority", a.Priority)
+	if p.onRaise != nil {
+		p.onRaise(r.Name)
+	}
 	return nil
 }
 

@@ -53,6 +53,9 @@ type Scheduler struct {
 	// refreshing is the refresh run's own state.
 	refreshing refreshState
 
+	// observe, when set (ObservePolls), is told about every poll.
+	observe PollObserver
+
 	cron *cron.Cron
 	// ctx is the parent of every poll the scheduler starts itself; Stop
 	// cancels it so shutdown does not wait for slow servers. An abandoned
@@ -275,9 +278,13 @@ func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
 	}
 
 	ctx, cancel := context.WithTimeout(pollCtx, j.timeout)
+	pollStart := time.Now()
 	b, err := s.poll(ctx, j.c, st.Cursor)
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && pollCtx.Err() == nil
 	cancel()
+	if s.observe != nil && pollCtx.Err() == nil {
+		s.observe(name, time.Since(pollStart), err)
+	}
 	// A partial failure (one storefront of several, one bad page) still
 	// brings a usable batch: store it, then record the failure, so one
 	// permanently broken part does not block the rest of the source.

@@ -3,7 +3,9 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -72,6 +74,70 @@ func VerifyFile(path string, lockWait time.Duration) (FileInfo, error) {
 	return info, nil
 }
 
+// CopyFile writes a consistent copy of the store file at path to w
+// without the daemon, opening it read-only. It fails at once (IsLocked)
+// when a running daemon holds the file.
+func CopyFile(path string, w io.Writer, lockWait time.Duration) (int64, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: lockWait})
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	var n int64
+	err = db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// CompactInPlace compacts the store at path into a new file beside it and
+// swaps it in, holding the store's lock throughout so that no daemon can
+// start on the old file meanwhile. It returns the sizes before and after.
+func CompactInPlace(path string) (before, after int64, err error) {
+	in, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		return 0, 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer in.Close()
+	if fi, err := os.Stat(path); err == nil {
+		before = fi.Size()
+	}
+	tmp := path + ".compact-tmp"
+	os.Remove(tmp) // a leftover of an interrupted run
+	if err := compactInto(in, tmp); err != nil {
+		return before, 0, err
+	}
+	if _, err := VerifyFile(tmp, time.Second); err != nil {
+		os.Remove(tmp)
+		return before, 0, fmt.Errorf("compacted copy failed verification, the original is unchanged: %w", err)
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		return before, 0, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return before, 0, err
+	}
+	return before, fi.Size(), SyncDir(path)
+}
+
+// SyncDir makes a rename in the directory of path durable.
+func SyncDir(path string) error {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func compactInto(in *bolt.DB, dst string) error {
+	return compactInto(in, dst)
+}
+
 // CompactFile rewrites the store at src into a new file dst (which must
 // not exist) holding only live pages, with bbolt's Compact. src must not
 // be open elsewhere: a running daemon's lock makes it fail at once with an
@@ -85,19 +151,19 @@ func CompactFile(src, dst string) error {
 	if _, err := os.Stat(dst); err == nil {
 		return fmt.Errorf("%s already exists", dst)
 	}
-	out, err := bolt.Open(dst, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		return fmt.Errorf("create %s: %w", dst, err)
-	}
-	// 64 MiB per transaction keeps memory bounded on big stores.
-	if err := bolt.Compact(out, in, 64<<20); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return fmt.Errorf("compact: %w", err)
-	}
-	if err := out.Close(); err != nil {
-		os.Remove(dst)
+	return compactInto(in, dst)
+}
+
+// Snapshot writes a consistent copy of the whole store to w, as Backup
+// does, first telling size how many bytes will follow (so an HTTP
+// response can carry a Content-Length and a cut-off download is noticed).
+func (s *Store) Snapshot(w io.Writer, size func(int64)) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		size(tx.Size())
+		var err error
+		n, err = tx.WriteTo(w)
 		return err
-	}
-	return nil
+	})
+	return n, err
 }

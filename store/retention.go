@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -310,4 +312,69 @@ func deletePrefix(b *bolt.Bucket, prefix []byte, also func(k []byte) error) erro
 		}
 	}
 	return nil
+}
+
+// RetentionConfig is the retention section of pantau.yaml: the age after
+// which each kind of data is deleted. Hourly rollups are not listed: they
+// are kept.
+type RetentionConfig struct {
+	Events   Age `yaml:"events"`
+	Samples  Age `yaml:"samples"`
+	Mentions Age `yaml:"mentions"`
+	Alerts   Age `yaml:"alerts"`
+	Outbox   Age `yaml:"outbox"`
+	// Interval is how often the daemon runs retention; default 1h.
+	Interval Age `yaml:"interval"`
+}
+
+// Default retention ages.
+const (
+	day                      = 24 * time.Hour
+	DefaultRetainEvents      = 30 * day
+	DefaultRetainSamples     = 30 * day
+	DefaultRetainMentions    = 400 * day
+	DefaultRetainAlerts      = 400 * day
+	DefaultRetainOutbox      = 30 * day
+	DefaultRetentionInterval = time.Hour
+	minRetention             = time.Hour
+)
+
+// ApplyDefaults fills the ages left out.
+func (c *RetentionConfig) ApplyDefaults() {
+	for _, f := range []struct {
+		a *Age
+		d time.Duration
+	}{{&c.Events, DefaultRetainEvents}, {&c.Samples, DefaultRetainSamples}, {&c.Mentions, DefaultRetainMentions},
+		{&c.Alerts, DefaultRetainAlerts}, {&c.Outbox, DefaultRetainOutbox}, {&c.Interval, DefaultRetentionInterval}} {
+		if *f.a == 0 {
+			*f.a = Age(f.d)
+		}
+	}
+}
+
+// Ages maps each kind to its age.
+func (c RetentionConfig) Ages() map[RetentionKind]time.Duration {
+	return map[RetentionKind]time.Duration{
+		RetainEvents: time.Duration(c.Events), RetainSamples: time.Duration(c.Samples),
+		RetainMentions: time.Duration(c.Mentions), RetainAlerts: time.Duration(c.Alerts), RetainOutbox: time.Duration(c.Outbox),
+	}
+}
+
+// Validate checks the section (after ApplyDefaults); path is its place in
+// the file.
+func (c RetentionConfig) Validate(path string) error {
+	var errs []string
+	for kind, age := range map[string]Age{"events": c.Events, "samples": c.Samples, "mentions": c.Mentions, "alerts": c.Alerts, "outbox": c.Outbox, "interval": c.Interval} {
+		if time.Duration(age) < minRetention {
+			errs = append(errs, fmt.Sprintf("%s.%s: %s is shorter than the minimum, 1h", path, kind, time.Duration(age)))
+		}
+	}
+	if c.Samples > c.Mentions {
+		errs = append(errs, fmt.Sprintf("%s.samples: samples cannot outlive their mentions (%s > mentions %s)", path, time.Duration(c.Samples), time.Duration(c.Mentions)))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.Strings(errs)
+	return errors.New(strings.Join(errs, "\n"))
 }

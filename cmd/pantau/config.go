@@ -18,6 +18,8 @@ import (
 	"github.com/pantau/pantau/alerting"
 	"github.com/pantau/pantau/alerting/notify"
 	"github.com/pantau/pantau/collectors"
+	"github.com/pantau/pantau/ops"
+	"github.com/pantau/pantau/store"
 	"github.com/pantau/pantau/ui"
 )
 
@@ -43,6 +45,10 @@ type Config struct {
 	Receivers []notify.ReceiverConfig `yaml:"receivers"`
 	// AckLinks signs the acknowledge links in notifications.
 	AckLinks notify.AckConfig `yaml:"ack_links"`
+	// Ops is the optional listener for metrics, health and backups.
+	Ops ops.Config `yaml:"ops"`
+	// Retention is how long each kind of data is kept.
+	Retention store.RetentionConfig `yaml:"retention"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -144,6 +150,7 @@ func (c *Config) applyDefaults() {
 	if c.Log.Format == "" {
 		c.Log.Format = "text"
 	}
+	c.Retention.ApplyDefaults()
 }
 
 // validate checks every section and joins all problems; each message starts
@@ -188,6 +195,7 @@ func (c *Config) validate() error {
 		errs = append(errs, r.Validate(fmt.Sprintf("rules[%d]", i)))
 	}
 	errs = append(errs, notify.ValidateReceivers(c.Receivers), c.AckLinks.Validate("ack_links"))
+	errs = append(errs, c.Ops.Validate("ops"), c.Retention.Validate("retention"))
 	return errors.Join(errs...)
 }
 
