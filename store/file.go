@@ -135,7 +135,21 @@ func SyncDir(path string) error {
 }
 
 func compactInto(in *bolt.DB, dst string) error {
-	return compactInto(in, dst)
+	out, err := bolt.Open(dst, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("create %s: %w", dst, err)
+	}
+	// 64 MiB per transaction keeps memory bounded on big stores.
+	if err := bolt.Compact(out, in, 64<<20); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return fmt.Errorf("compact: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		os.Remove(dst)
+		return err
+	}
+	return nil
 }
 
 // CompactFile rewrites the store at src into a new file dst (which must
