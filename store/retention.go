@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"go.yaml.in/yaml/v3"
 )
 
 // Retention deletes data older than an age, one kind at a time, in small
@@ -65,6 +66,18 @@ func (a *Age) UnmarshalText(b []byte) error {
 		return fmt.Errorf("%q: an age must be positive", s)
 	}
 	*a = Age(d)
+	return nil
+}
+
+// UnmarshalYAML reads an age from the config, naming the line of a bad
+// one (the decoder adds no position to an unmarshaler's error).
+func (a *Age) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: an age must be a value like 30d", n.Line)}}
+	}
+	if err := a.UnmarshalText([]byte(n.Value)); err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
+	}
 	return nil
 }
 
