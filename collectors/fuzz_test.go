@@ -757,12 +757,14 @@ func FuzzJetstreamFrame(f *testing.F) {
 		if !keep {
 			return
 		}
+		if ev.TimeUS <= 0 {
+			// scan refuses the frame outright: the stream never decodes
+			// it, so it has no server time to date the post against.
+			return
+		}
 		// Jetstream events are dated by the server (time_us), which is
 		// what "now" is for the post's date.
 		fzCheckMentionAt(t, mn, KindBluesky, time.UnixMicro(ev.TimeUS))
-		if ev.TimeUS <= 0 {
-			return // scan refuses the frame outright: never decoded
-		}
 		canon, err := json.Marshal(ev)
 		if err != nil {
 			t.Fatal(err)
