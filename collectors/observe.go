@@ -1,6 +1,10 @@
 package collectors
 
-import "time"
+import (
+	"time"
+
+	"github.com/pantau/pantau/store"
+)
 
 // PollObserver is told about each poll of a source: how long the fetch
 // and parse took and its error (nil on success). Polls cut short by
@@ -9,3 +13,9 @@ type PollObserver func(source string, took time.Duration, err error)
 
 // ObservePolls sets o (for metrics). Call it before Start.
 func (s *Scheduler) ObservePolls(o PollObserver) { s.observe = o }
+
+// clockWentBack reports whether the source's last recorded error lies
+// after now, which only happens when the clock was set back.
+func clockWentBack(st store.SourceState, now time.Time) bool {
+	return !st.LastError.IsZero() && st.LastError.After(now)
+}

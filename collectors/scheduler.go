@@ -272,7 +272,13 @@ func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
 		log.Error("load source state", "err", err)
 		return fmt.Errorf("source %q: load state: %w", name, err)
 	}
-	if st.NextAttempt.After(now) {
+	if st.NextAttempt.After(now) && clockWentBack(st, now) {
+		// The backoff was counted from an error recorded "in the future":
+		// the clock has been set back since. Waiting for that moment could
+		// silence the source for as long as the clock jumped; one early
+		// poll costs little.
+		log.Warn("the clock went back since the last error; not waiting for the old backoff", "last_error", st.LastError, "next_attempt", st.NextAttempt)
+	} else if st.NextAttempt.After(now) {
 		log.Debug("backing off", "next_attempt", st.NextAttempt)
 		return fmt.Errorf("source %q: %w until %s", name, ErrNotDue, st.NextAttempt.UTC().Format(time.RFC3339))
 	}
