@@ -99,7 +99,9 @@ sources: [{name: stream, kind: rss, url: %q, brand: kilat, schedule: "@every 1s"
 	feed.Freeze()
 	served := feed.Served()
 	waitFor(t, 60*time.Second, "every served item stored", func() bool { return itemsSeen(addr, "stream") == len(served) },
-		func() string { return fmt.Sprintf("%d of %d stored\n%s", itemsSeen(addr, "stream"), len(served), logs()) })
+		func() string {
+			return fmt.Sprintf("%d of %d stored\n%s", itemsSeen(addr, "stream"), len(served), logs())
+		})
 	stopDaemon(t, p)
 
 	st, err := store.Open(dbPath, store.Options{})
