@@ -5,7 +5,6 @@
 package ops
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -39,7 +38,6 @@ func (c Config) Validate(path string) error {
 	return nil
 }
 
-var errNotLoopback = errors.New("not a loopback host")
 
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
