@@ -140,6 +140,7 @@ sources:
 	var firstHeap, maxHeap, firstRSS, maxRSS float64
 	report := func(final bool) {
 		heap, rss := daemonMemory(opsAddr)
+		anon, file := procRSS(daemon.Process.Pid)
 		if firstHeap == 0 {
 			firstHeap, firstRSS = heap, rss
 		}
@@ -166,8 +167,8 @@ sources:
 		if final {
 			label = "final"
 		}
-		fmt.Fprintf(stdout, "%-8s heap_inuse=%.1fMiB rss=%.1fMiB served=%d stored=%d ws_delivered[min=%d max=%d] dup=%d gaps=%d reconnects=%d commit->ws p50=%s p99=%s max=%s (n=%d)\n",
-			label, heap/(1<<20), rss/(1<<20), served, stored, lo, hi, dups, gaps, reconnects,
+		fmt.Fprintf(stdout, "%-8s heap_inuse=%.1fMiB rss=%.1fMiB (anon %.1f, file %.1f) served=%d stored=%d ws_delivered[min=%d max=%d] dup=%d gaps=%d reconnects=%d commit->ws p50=%s p99=%s max=%s (n=%d)\n",
+			label, heap/(1<<20), rss/(1<<20), anon/(1<<20), file/(1<<20), served, stored, lo, hi, dups, gaps, reconnects,
 			window.quantile(0.5), window.quantile(0.99), window.quantile(1), window.n)
 	}
 	deadline := time.After(*duration)
@@ -446,6 +447,31 @@ func daemonMemory(opsAddr string) (heap, rss float64) {
 		}
 	}
 	return heap, rss
+}
+
+// procRSS splits the daemon's resident memory into anonymous memory (the
+// Go heap and stacks: what must stay flat) and file pages (mostly the
+// store's memory map, which grows with the data). Zero where /proc is
+// missing.
+func procRSS(pid int) (anon, file float64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+		switch name {
+		case "RssAnon":
+			anon = kb * 1024
+		case "RssFile":
+			file = kb * 1024
+		}
+	}
+	return anon, file
 }
 
 // storedCount is the new mentions stored from the soak's sources, as the
