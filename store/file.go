@@ -92,6 +92,16 @@ func CopyFile(path string, w io.Writer, lockWait time.Duration) (int64, error) {
 	return n, err
 }
 
+// CheckUnlocked fails (IsLocked) when another process holds the store
+// file at path, waiting at most lockWait.
+func CheckUnlocked(path string, lockWait time.Duration) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: lockWait})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	return db.Close()
+}
+
 // CompactInPlace compacts the store at path into a new file beside it and
 // swaps it in, holding the store's lock throughout so that no daemon can
 // start on the old file meanwhile. It returns the sizes before and after.

@@ -200,7 +200,7 @@ func lockStore(path string) (unlock func(), err error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return func() {}, nil
 	}
-	_, err = store.CopyFile(path, io.Discard, storeLockWait)
+	err = store.CheckUnlocked(path, storeLockWait)
 	if store.IsLocked(err) {
 		return nil, fmt.Errorf("%s is in use by a running pantau: stop it first (systemctl stop pantau)", path)
 	}
