@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pantau/pantau/alerting"
+	"github.com/pantau/pantau/alerting/digest"
 	"github.com/pantau/pantau/alerting/notify"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/ops"
@@ -49,6 +50,8 @@ type Config struct {
 	Ops ops.Config `yaml:"ops"`
 	// Retention is how long each kind of data is kept.
 	Retention store.RetentionConfig `yaml:"retention"`
+	// Digests schedules the daily and weekly reputation digests.
+	Digests digest.Config `yaml:"digests"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -196,6 +199,9 @@ func (c *Config) validate() error {
 	}
 	errs = append(errs, notify.ValidateReceivers(c.Receivers), c.AckLinks.Validate("ack_links"))
 	errs = append(errs, c.Ops.Validate("ops"), c.Retention.Validate("retention"))
+	if _, err := c.Digests.Build("digests", c.Receivers, c.Scoring.Timezone); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
