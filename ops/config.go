@@ -38,7 +38,6 @@ func (c Config) Validate(path string) error {
 	return nil
 }
 
-
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
