@@ -35,7 +35,8 @@ import (
 // latency from the store's commit to each client. It exits non-zero when
 // anything served is not stored, or any client misses or repeats an
 // event.
-func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	passed := false
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", 10*time.Minute, "how long to push load")
@@ -43,7 +44,8 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	nSources := fs.Int("sources", 4, "fake sources sharing the rate")
 	nClients := fs.Int("clients", 200, "dashboard websocket clients")
 	every := fs.Duration("report", 30*time.Second, "report interval")
-	dataDir := fs.String("data", "", "data directory (default: a temporary one, removed after)")
+	dataDir := fs.String("data", "", "data directory (default: a temporary one, removed after a run that passes)")
+	drainFor := fs.Duration("drain", 5*time.Minute, "how long to wait, after the load stops, for everything served to be stored and delivered")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,7 +57,14 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
+		// Kept when the run fails: the daemon's log and store explain it.
+		defer func() {
+			if passed {
+				os.RemoveAll(dir)
+			} else {
+				fmt.Fprintf(stderr, "soak: the daemon's log and store are kept in %s\n", dir)
+			}
+		}()
 		*dataDir = dir
 	}
 	exe, err := os.Executable()
@@ -139,7 +148,7 @@ sources:
 	defer tick.Stop()
 	var firstHeap, maxHeap, firstRSS, maxRSS float64
 	report := func(final bool) {
-		heap, rss := daemonMemory(opsAddr)
+		heap, rss, fetchErrs := daemonMemory(opsAddr)
 		anon, file := procRSS(daemon.Process.Pid)
 		if firstHeap == 0 {
 			firstHeap, firstRSS = heap, rss
@@ -167,8 +176,8 @@ sources:
 		if final {
 			label = "final"
 		}
-		fmt.Fprintf(stdout, "%-8s heap_inuse=%.1fMiB rss=%.1fMiB (anon %.1f, file %.1f) served=%d stored=%d ws_delivered[min=%d max=%d] dup=%d gaps=%d reconnects=%d commit->ws p50=%s p99=%s max=%s (n=%d)\n",
-			label, heap/(1<<20), rss/(1<<20), anon/(1<<20), file/(1<<20), served, stored, lo, hi, dups, gaps, reconnects,
+		fmt.Fprintf(stdout, "%-8s heap_inuse=%.1fMiB rss=%.1fMiB (anon %.1f, file %.1f) served=%d stored=%d ws_delivered[min=%d max=%d] dup=%d gaps=%d reconnects=%d fetch_errors=%.0f commit->ws p50=%s p99=%s max=%s (n=%d)\n",
+			label, heap/(1<<20), rss/(1<<20), anon/(1<<20), file/(1<<20), served, stored, lo, hi, dups, gaps, reconnects, fetchErrs,
 			window.quantile(0.5), window.quantile(0.99), window.quantile(1), window.n)
 	}
 	deadline := time.After(*duration)
@@ -201,7 +210,7 @@ loop:
 		return n
 	}
 	var failures []string
-	drain := time.Now().Add(2 * time.Minute)
+	drain := time.Now().Add(*drainFor)
 	served, stableSince := servedNow(), time.Now()
 	for time.Now().Before(drain) {
 		time.Sleep(500 * time.Millisecond)
@@ -251,6 +260,7 @@ loop:
 		}
 		return fmt.Errorf("soak failed:\n  %s", strings.Join(failures, "\n  "))
 	}
+	passed = true
 	fmt.Fprintf(stdout, "soak passed: %d served, %d stored, every client got each exactly once\n", served, stored)
 	return nil
 }
@@ -425,11 +435,12 @@ func waitHTTP(ctx context.Context, u string, limit time.Duration, exited <-chan 
 	return errors.New("timed out")
 }
 
-// daemonMemory reads the daemon's heap in use and RSS from its metrics.
-func daemonMemory(opsAddr string) (heap, rss float64) {
+// daemonMemory reads the daemon's heap in use, RSS and failed polls
+// from its metrics.
+func daemonMemory(opsAddr string) (heap, rss, fetchErrors float64) {
 	resp, err := http.Get("http://" + opsAddr + "/metrics")
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -445,8 +456,12 @@ func daemonMemory(opsAddr string) (heap, rss float64) {
 		case "process_resident_memory_bytes":
 			rss, _ = strconv.ParseFloat(value, 64)
 		}
+		if strings.HasPrefix(name, "pantau_fetch_errors_total{") {
+			v, _ := strconv.ParseFloat(value, 64)
+			fetchErrors += v
+		}
 	}
-	return heap, rss
+	return heap, rss, fetchErrors
 }
 
 // procRSS splits the daemon's resident memory into anonymous memory (the
