@@ -14,8 +14,9 @@ import (
 )
 
 // SIGHUP re-reads log.level: debug lines appear only after a reload asks
-// for them, and go again after one that asks for info. A secret in the
-// config never shows in the log at any level.
+// for them, and go again after one that asks for info; a corrupted file
+// changes nothing. A secret in the config never shows in the log at any
+// level.
 func TestSIGHUPReloadsTheLogLevel(t *testing.T) {
 	bin := buildPantau(t)
 	feed := fakesource.Stream(time.Now, time.Second, 10, 100)
@@ -53,6 +54,17 @@ receivers: [{name: hook, kind: webhook, webhook: {url: "http://127.0.0.1:1/hook"
 	waitFor(t, 20*time.Second, "another poll", func() bool { return itemsSeen(addr, "stream") > before }, logs)
 	if strings.Contains(logs()[mark:], "level=DEBUG") {
 		t.Errorf("debug lines after going back to info:\n%s", logs()[mark:])
+	}
+	// A corrupted file (binary garbage, broken YAML) is reported and the
+	// running config stays: still at info, still polling.
+	os.WriteFile(config, []byte("\x00\xff\xfe log: [level: debug\n\tsources: {"), 0o600)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 20*time.Second, "the corrupted reload to be reported", func() bool { return strings.Contains(logs(), "config reload failed") }, logs)
+	mark = len(logs())
+	before = itemsSeen(addr, "stream")
+	waitFor(t, 20*time.Second, "a poll after the corrupted reload", func() bool { return itemsSeen(addr, "stream") > before }, logs)
+	if strings.Contains(logs()[mark:], "level=DEBUG") {
+		t.Errorf("the corrupted config changed the level")
 	}
 	stopDaemon(t, p)
 	if strings.Contains(logs(), secret) {
