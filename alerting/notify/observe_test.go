@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 	"sync"
-	"time"
 	"testing"
+	"time"
 )
 
 // The Observe hook (metrics) hears each attempt's outcome by receiver:
