@@ -45,6 +45,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	nClients := fs.Int("clients", 200, "dashboard websocket clients")
 	every := fs.Duration("report", 30*time.Second, "report interval")
 	dataDir := fs.String("data", "", "data directory (default: a temporary one, removed after a run that passes)")
+	bin := fs.String("bin", "", "pantau binary to run as the daemon (default: this one)")
 	drainFor := fs.Duration("drain", 5*time.Minute, "how long to wait, after the load stops, for everything served to be stored and delivered")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,9 +68,11 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 		}()
 		*dataDir = dir
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
+	exe := *bin
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return err
+		}
 	}
 
 	// The sources: each releases rate/sources items a second and serves
