@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/pantau/pantau/store"
 )
 
 // Hostile or broken sources, each behind the real fetch layer and the
@@ -129,5 +132,34 @@ func TestBrokenSourcesFailAloneWithClearErrors(t *testing.T) {
 			t.Errorf("%s: the poll observer saw %v (reported: %v)", name, oerr, ok)
 		}
 		mu.Unlock()
+	}
+}
+
+type failingSink struct{}
+
+func (failingSink) Ingest(context.Context, store.Batch) (store.IngestResult, error) {
+	return store.IngestResult{}, errors.New("write /data/pantau.db: no space left on device")
+}
+
+// A batch fetched but not stored (the store's disk is full) is recorded as
+// the source's error without a backoff: the next scheduled poll tries
+// again, so ingest resumes as soon as the store can write.
+func TestIngestFailureDoesNotBackOffTheSource(t *testing.T) {
+	clk := newTestClock()
+	st := openStore(t, clk)
+	good := serveFixture(t, "rss2.xml")
+	s := NewScheduler(st, failingSink{}, nil, clk.Now)
+	if err := s.Add(newTestRSS(t, rssSource("news", good.URL), newTestFetcher(clk)), "@every 1h", 0); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		err := s.PollNow(context.Background(), "news")
+		if err == nil || !strings.Contains(err.Error(), "ingest: write /data/pantau.db: no space left") {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	got := state(t, st, "news")
+	if got.ConsecutiveErrors != 3 || got.NextAttempt.After(clk.Now()) {
+		t.Fatalf("state %+v: want 3 errors and no backoff", got)
 	}
 }

@@ -19,3 +19,9 @@ func (s *Scheduler) ObservePolls(o PollObserver) { s.observe = o }
 func clockWentBack(st store.SourceState, now time.Time) bool {
 	return !st.LastError.IsZero() && st.LastError.After(now)
 }
+
+// ingestError is a batch that was fetched but could not be stored.
+type ingestError struct{ err error }
+
+func (e ingestError) Error() string { return "ingest: " + e.err.Error() }
+func (e ingestError) Unwrap() error { return e.err }

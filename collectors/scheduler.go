@@ -319,7 +319,7 @@ func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
 			log.Info("ingest abandoned", "err", redactText(err.Error()))
 			return err
 		}
-		return s.fail(log, j, st, now, "poll", fmt.Errorf("source %q: ingest: %w", name, err))
+		return s.fail(log, j, st, now, "poll", fmt.Errorf("source %q: %w", name, ingestError{err}))
 	}
 	level := slog.LevelDebug // a quiet poll is routine
 	if len(res.New) > 0 || len(res.Rejected) > 0 {
@@ -377,6 +377,12 @@ func (s *Scheduler) fail(log *slog.Logger, j *job, st store.SourceState, now tim
 	retryAfter := retryAfterOf(err)
 	n := st.ConsecutiveErrors + 1
 	delay := Backoff(n, retryAfter, s.rnd)
+	if errors.As(err, new(ingestError)) {
+		// The source answered; storing failed (a full disk, say). Backing
+		// the source off would only delay recovery once the store writes
+		// again: retry on the schedule.
+		delay = 0
+	}
 	next := now.Add(delay)
 	text := redactText(err.Error())
 	if _, rerr := s.states.RecordSourceError(j.c.Name(), j.c.Kind(), now, text, next); rerr != nil {
