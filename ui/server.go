@@ -98,6 +98,7 @@ type Server struct {
 	origins map[string]bool
 
 	served atomic.Bool
+
 	authState // accounts, sessions, handling: see authstate.go
 }
 
