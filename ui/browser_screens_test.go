@@ -85,3 +85,136 @@ func TestBrowserQueueIsLive(t *testing.T) {
 	}
 	b.checkProblems(t, nil)
 }
+
+// TestBrowserQueueFiltersSearchAndKeys: every filter and the search show
+// what the API answers for the same query; a live mention that does not
+// match the filters stays out; the keyboard moves, opens and acts.
+func TestBrowserQueueFiltersSearchAndKeys(t *testing.T) {
+	b := newBrowser(t)
+	st := newTestStore(t)
+	seedQueue(t, st)
+	ts, _ := startDashboard(t, st)
+	b.open(t, ts.URL, "#/queue")
+	b.waitJS(t, "the seeded queue", `(`+queueKeys+`).length === 5`)
+
+	// setFilter changes one control as a user would and waits for the
+	// list to equal the API's answer to the same query.
+	check := func(name, setup, query string, want []string) {
+		t.Helper()
+		b.do(t, chromedp.Evaluate[chromedp.Void](setup))
+		b.waitJS(t, name, `(`+queueKeys+`).join() === `+js(strings.Join(want, ",")))
+		api := awaitJS[[]string](t, b, `fetch('api/queue?`+query+`').then(r => r.json()).then(d => d.mentions.map(m => m.key))`)
+		if strings.Join(api, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: the API answers %v for %s, the test expects %v", name, api, query, want)
+		}
+	}
+	sel := func(id, v string) string {
+		return `(() => { const s = document.getElementById(` + js(id) + `); s.value = ` + js(v) + `; s.dispatchEvent(new Event('change')); })()`
+	}
+	check("severity 3+", sel("qf-severity", "3"), "min_severity=3", []string{"rss:samehigh", "rss:high"})
+	check("and brand", sel("qf-brand", "tokoku"), "min_severity=3&brand=tokoku", []string{"rss:samehigh", "rss:high"})
+	check("brand acme, any severity", sel("qf-severity", "")+`;`+sel("qf-brand", "acme"), "brand=acme", []string{"rss:mid"})
+	check("language en", sel("qf-brand", "")+`;`+sel("qf-lang", "en"), "lang=en", []string{"rss:mid"})
+	check("state answered", sel("qf-lang", "")+`;`+sel("qf-state", "answered"), "state=answered", []string{"rss:answered"})
+	check("state assigned", sel("qf-state", "assigned"), "state=assigned", []string{"rss:mid"})
+	check("source elsewhere", sel("qf-state", "open")+`;`+sel("qf-source", "news"), "source=news", []string{"rss:samehigh", "rss:high", "rss:mid", "rss:low", "rss:fresh"})
+
+	// The search box, reached with "/".
+	b.key(t, "/")
+	b.waitJS(t, "the search box focused", `document.activeElement === document.getElementById('qf-search')`)
+	// CDP sends the "/" as a separate char event that the page's
+	// preventDefault on keydown cannot stop (a real keyboard's can): clear
+	// what it typed.
+	b.do(t, chromedp.Evaluate[chromedp.Void](`document.getElementById('qf-search').value = ''`))
+	b.do(t, chromedp.SendKeys(chromedp.ID("qf-search"), "saldo"))
+	b.waitJS(t, "the search result", `(`+queueKeys+`).join() === 'rss:samehigh'`)
+
+	// A live mention that does not match the search stays out; one that
+	// does comes in.
+	ingest(t, st, mention("nomatch", "Aplikasi lambat sekali"))
+	ingest(t, st, mention("match", "Saldo hilang setelah update"))
+	b.waitJS(t, "the matching live mention", `(`+queueKeys+`).includes('rss:match')`)
+	if evalJS[bool](t, b, `(`+queueKeys+`).includes('rss:nomatch')`) {
+		t.Error("a live mention outside the search is shown")
+	}
+
+	// Escape leaves the search box; ? shows the help.
+	b.key(t, "\x1b")
+	b.do(t, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('qf-search'); s.value = ''; s.dispatchEvent(new Event('input')); })()`))
+	b.waitJS(t, "the whole queue again", `(`+queueKeys+`).length === 7`)
+	b.key(t, "?")
+	b.waitJS(t, "the help", `!document.getElementById('queue-help').hidden`)
+	b.key(t, "?")
+
+	// j j selects the second, a assigns it (to the no-login user), r
+	// resolves it: it leaves the open queue, and the store says so.
+	b.key(t, "j")
+	b.key(t, "j")
+	second := evalJS[string](t, b, `document.querySelector('#queue li.selected').dataset.key`)
+	if want := evalJS[[]string](t, b, queueKeys)[1]; second != want {
+		t.Fatalf("j j selected %q, want the second, %q", second, want)
+	}
+	b.key(t, "a")
+	b.waitJS(t, "assigned", has("queue-status", "Assigned"))
+	b.key(t, "r")
+	b.waitJS(t, "resolved and gone", `!(`+queueKeys+`).includes(`+js(second)+`)`)
+	m, _, err := st.Mention(second)
+	if err != nil || m.Handling != store.ReplyResolved || m.AssignedTo == "" {
+		t.Errorf("stored: handling %q, assigned to %q (%v)", m.Handling, m.AssignedTo, err)
+	}
+	// k and Enter open the selected mention.
+	b.key(t, "k")
+	sel1 := evalJS[string](t, b, `document.querySelector('#queue li.selected').dataset.key`)
+	b.key(t, "\r")
+	b.waitJS(t, "the mention screen", `!document.getElementById('screen-mention').hidden && document.getElementById('detail').dataset.key === `+js(sel1))
+	b.checkProblems(t, nil)
+}
+
+// TestBrowserActionSeenByOtherUser: two agents in two browser contexts
+// (separate sessions). What one does with a note appears for the other at
+// once: the mention leaves the other's queue, the other's open detail
+// shows the new state and the note, and the lead's audit log has it.
+func TestBrowserActionSeenByOtherUser(t *testing.T) {
+	st := newTestStore(t)
+	m := mention("shared", "Refund belum masuk sudah 2 minggu")
+	ingest(t, st, m, mention("other", "Kapan promo balik?"))
+	saveScore(t, st, "rss:shared", score(0.9, 3, "id"))
+	ts, f := startDashboard(t, st)
+	f.addUser("sari", "agent")
+	f.addUser("budi", "agent")
+	f.addUser("lena", "lead")
+
+	sari, budi := newBrowser(t), newBrowser(t)
+	sari.login(t, ts.URL, "sari")
+	budi.login(t, ts.URL, "budi")
+	sari.waitLive(t)
+	budi.waitLive(t)
+	budi.waitJS(t, "budi's queue", `(`+queueKeys+`).join() === 'rss:shared,rss:other'`)
+
+	// Budi has the other mention open; Sari opens the shared one and acts.
+	budi.do(t, chromedp.Navigate(ts.URL+"/#/mention/"+"rss%3Ashared"))
+	budi.waitJS(t, "budi's detail", `document.getElementById('detail').dataset.key === 'rss:shared'`)
+	sari.do(t, chromedp.Navigate(ts.URL+"/#/mention/rss%3Ashared"))
+	sari.waitJS(t, "sari's detail", `document.getElementById('detail').dataset.key === 'rss:shared'`)
+	sari.do(t,
+		chromedp.SendKeys(chromedp.ID("detail-note"), "Sudah DM, nomor pesanan TK-1"),
+		chromedp.Click(chromedp.CSS("button.act-private")),
+	)
+	budi.waitJS(t, "the new state on budi's screen", has("detail", "Moved to private"))
+	budi.waitJS(t, "sari's note on budi's screen", has("detail", "Sudah DM, nomor pesanan TK-1")+` && `+has("detail", "sari"))
+	budi.do(t, chromedp.Navigate(ts.URL+"/#/queue"))
+	budi.waitJS(t, "the shared mention gone from budi's queue", `(`+queueKeys+`).join() === 'rss:other'`)
+
+	got, _, _ := st.Mention("rss:shared")
+	if got.Handling != store.ReplyPrivate || got.HandledBy != "sari" {
+		t.Errorf("stored handling %q by %q, want private by sari", got.Handling, got.HandledBy)
+	}
+
+	lena := newBrowser(t)
+	lena.login(t, ts.URL, "lena")
+	lena.do(t, chromedp.Navigate(ts.URL+"/#/audit"))
+	lena.waitJS(t, "the audit entry", has("audit-rows", "sari")+` && `+has("audit-rows", "rss:shared"))
+	for _, b := range []*browser{sari, budi, lena} {
+		b.checkProblems(t, httpErrors(401))
+	}
+}
