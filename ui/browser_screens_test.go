@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -217,4 +220,327 @@ func TestBrowserActionSeenByOtherUser(t *testing.T) {
 	for _, b := range []*browser{sari, budi, lena} {
 		b.checkProblems(t, httpErrors(401))
 	}
+}
+
+// TestBrowserMentionDetail: the thread in order with the brand's reply, the
+// score and its reasons, the clock against its target, the case, the
+// original post's link, and notes added through the actions.
+func TestBrowserMentionDetail(t *testing.T) {
+	b := newBrowser(t)
+	st := newTestStore(t)
+	root := mention("d1", "Pesanan TK-22817 dibatalin sepihak, refund belum masuk")
+	root.URL = "https://social.example/@sinta/1"
+	root.CreatedAt = time.Now().Add(-3 * time.Hour)
+	reply := mention("d2", "Mohon maaf kak Sinta, kami cek dulu ya")
+	reply.ByBrand, reply.ReplyTo, reply.CreatedAt = true, "rss:d1", root.CreatedAt.Add(20*time.Minute)
+	reply.Author = store.Author{Handle: "tokoku_care"}
+	follow := mention("d3", "Sudah 3 jam, masih belum ada kabar. Min??")
+	follow.ReplyTo, follow.CreatedAt = "rss:d2", root.CreatedAt.Add(2*time.Hour)
+	follow.Author = root.Author
+	ingest(t, st, root, reply, follow)
+	sc := score(0.92, 4, "id")
+	sc.Reasons = []string{"'dibatalin sepihak', 'refund belum masuk'", "follow-up unanswered 1h"}
+	sc.Target, sc.Overdue, sc.Case, sc.Escalated = time.Hour, 30*time.Minute, "rss:d0", true
+	saveScore(t, st, "rss:d3", sc)
+	ts, _ := startDashboard(t, st)
+
+	b.open(t, ts.URL, "#/mention/"+"rss%3Ad3")
+	b.waitJS(t, "the detail", `document.getElementById('detail').dataset.key === 'rss:d3'`)
+	posts := evalJS[[]string](t, b, `[...document.querySelectorAll('#detail .thread .post')].map(p => p.dataset.key)`)
+	if strings.Join(posts, ",") != "rss:d1,rss:d2,rss:d3" {
+		t.Errorf("thread order %v, want rss:d1,rss:d2,rss:d3", posts)
+	}
+	checks := map[string]string{
+		"the brand reply marked":  `document.querySelector('#detail .post[data-key="rss:d2"]').classList.contains('brand')`,
+		"the current post marked": `document.querySelector('#detail .post.current').dataset.key === 'rss:d3'`,
+		"the reasons":             `[...document.querySelectorAll('#detail .reasons li')].map(l => l.textContent).join('|') === ` + js(strings.Join(sc.Reasons, "|")),
+		"the priority":            has("detail", "0.92"),
+		"the severity":            has("detail", "4 · blame"),
+		"the clock target":        has("detail", "Target 1h 0m"),
+		"overdue":                 has("detail", "overdue by") + ` && document.querySelector('#detail .waiting').classList.contains('overdue')`,
+		"the case link":           `document.querySelector('#detail a.case').getAttribute('href') === '#/mention/rss%3Ad0'`,
+		"the follow-up":           has("detail", "followed up without an answer"),
+		"no notes yet":            has("detail", "No notes yet"),
+	}
+	for name, expr := range checks {
+		if !evalJS[bool](t, b, expr) {
+			t.Errorf("%s: false: %s", name, expr)
+		}
+	}
+	// The root has a link to the original post; the follow-up has none.
+	b.do(t, chromedp.Navigate(ts.URL+"/#/mention/rss%3Ad1"))
+	b.waitJS(t, "the root", `document.getElementById('detail').dataset.key === 'rss:d1'`)
+	if href := evalJS[string](t, b, `document.querySelector('#detail a.open').href`); href != root.URL {
+		t.Errorf("original link %q, want %q", href, root.URL)
+	}
+	if rel := evalJS[string](t, b, `document.querySelector('#detail a.open').rel`); !strings.Contains(rel, "noopener") || !strings.Contains(rel, "noreferrer") {
+		t.Errorf("original link rel %q", rel)
+	}
+	b.do(t,
+		chromedp.SendKeys(chromedp.ID("detail-note"), "Ditangani lewat DM"),
+		chromedp.Click(chromedp.CSS("button.act-assign")),
+	)
+	b.waitJS(t, "the note", `document.querySelectorAll('#detail .note-item').length === 1 && `+has("detail", "Ditangani lewat DM")+` && `+has("detail", "Assigned to"))
+	b.screenshot(t, "mention")
+	b.checkProblems(t, nil)
+}
+
+func storeAlert(t *testing.T, st *store.Store, a store.Alert) {
+	t.Helper()
+	if a.OpenedAt.IsZero() {
+		a.OpenedAt = time.Now().Add(-30 * time.Minute)
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.OpenedAt
+	}
+	if _, err := st.PutAlert(a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserAlertsScreen: a lead sees the open alerts with reasons and
+// timeline and who is on call; acknowledges (the store changes, the
+// timeline grows), snoozes, escalates and silences; an alert that opens
+// meanwhile appears live. An agent sees the alerts without the actions.
+func TestBrowserAlertsScreen(t *testing.T) {
+	st := newTestStore(t)
+	ingest(t, st, mention("a1", "Saldo terpotong dua kali, tolong dicek"))
+	id := store.AlertID("unanswered", "rss:a1")
+	storeAlert(t, st, store.Alert{ID: id, Rule: "unanswered", MentionKey: "rss:a1", Source: "news", Brand: "tokoku",
+		State: store.AlertOpen, Summary: "Double charge complaint unanswered for 1h", Priority: 0.8,
+		Reasons: []string{"unanswered 1h12m, SLA 1h", "money at stake: 'saldo'"}})
+	ts, f := startDashboard(t, st)
+	f.addUser("lena", "lead")
+	f.addUser("sari", "agent")
+
+	b := newBrowser(t)
+	b.login(t, ts.URL, "lena")
+	b.waitLive(t)
+	b.do(t, chromedp.Navigate(ts.URL+"/#/alerts"))
+	b.waitJS(t, "the alert", `document.querySelector('#alerts li[data-id]') !== null`)
+	b.waitJS(t, "who is on call", has("oncall", "Sari Lestari")+` && `+has("oncall", "Budi Santoso"))
+	for _, want := range []string{"Double charge complaint unanswered for 1h", "unanswered 1h12m, SLA 1h", "money at stake: 'saldo'", "Opened"} {
+		if !evalJS[bool](t, b, has("alerts", want)) {
+			t.Errorf("alert does not show %q", want)
+		}
+	}
+
+	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.ack")))
+	b.waitJS(t, "acknowledged", `document.querySelector('#alerts .alert.state-ack') !== null && `+has("alerts", "Acknowledged by"))
+	if a, _, _ := st.Alert(id); a.State != store.AlertAcknowledged {
+		t.Errorf("stored alert state %q, want acknowledged", a.State)
+	}
+
+	b.do(t, chromedp.SetValue(chromedp.CSS("#alerts .snooze-minutes"), "60"), chromedp.Click(chromedp.CSS("#alerts .btn.snooze")))
+	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.escalate")))
+	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.silence")))
+	b.waitJS(t, "the silence form", `!document.getElementById('silence-form').hidden`)
+	b.do(t, chromedp.SendKeys(chromedp.ID("silence-comment"), "Known double-charge incident"), chromedp.Click(chromedp.CSS("#silence-form button[type=submit]")))
+	b.waitJS(t, "the silence listed", has("silences", "rule=unanswered, source=news, brand=tokoku")+` && `+has("silences", "Known double-charge incident"))
+	if errs := evalJS[string](t, b, `[...document.querySelectorAll('#alerts .error')].map(e => e.textContent).join('|')`); strings.Trim(errs, "|") != "" {
+		t.Errorf("alert actions failed: %s", errs)
+	}
+	f.mu.Lock()
+	calls, faked := strings.Join(f.calls, "\n"), f.used["POST /api/alerts/{id}/snooze|escalate"]
+	f.mu.Unlock()
+	if faked && (!strings.Contains(calls, `/snooze {"minutes":60}`) || !strings.Contains(calls, "/escalate")) {
+		t.Errorf("alert actions sent: %s", calls)
+	}
+
+	// An alert opened while the page is up appears without a reload.
+	storeAlert(t, st, store.Alert{ID: "viral|rss:a1", Rule: "viral", MentionKey: "rss:a1", Source: "news", State: store.AlertOpen,
+		Summary: "Spreading fast", Priority: 0.95, OpenedAt: time.Now()})
+	b.waitJS(t, "the live alert", has("alerts", "Spreading fast"))
+	b.screenshot(t, "alerts")
+
+	// Resolve takes it off the list.
+	b.do(t, chromedp.Click(chromedp.CSS(`#alerts li[data-id="`+id+`"] .btn.resolve`)))
+	b.waitJS(t, "resolved", `document.querySelector('#alerts li[data-id="`+id+`"]') === null`)
+
+	agent := newBrowser(t)
+	agent.login(t, ts.URL, "sari")
+	agent.do(t, chromedp.Navigate(ts.URL+"/#/alerts"))
+	agent.waitJS(t, "the agent's alert list", has("alerts", "Spreading fast"))
+	if n := evalJS[int](t, agent, `document.querySelectorAll('#alerts .btn').length`); n != 0 {
+		t.Errorf("an agent sees %d alert action buttons", n)
+	}
+	b.checkProblems(t, httpErrors(401))
+	agent.checkProblems(t, httpErrors(401))
+}
+
+// historyFixture is a history answer in the contract's shape, with numbers
+// that differ everywhere so that a chart showing the wrong one is caught.
+func historyFixture(from, to time.Time) map[string]any {
+	totals := func(k float64) map[string]any {
+		return map[string]any{
+			"mentions": 120 * k, "brand_replies": 30 * k, "complaints": 42 * k, "complaint_share": 0.35,
+			"severity":  map[string]any{"1": 11 * k, "2": 17 * k, "3": 9 * k, "4": 5 * k},
+			"sentiment": map[string]any{"negative": 50 * k, "neutral": 40 * k, "positive": 30 * k, "mean": -0.12 * k},
+			"answered":  28 * k, "answered_within_target": 19 * k, "unanswered_past_target": 6 * k, "unanswered_share": 0.143,
+			"response_time": []any{
+				map[string]any{"le": "15m", "count": 8 * k}, map[string]any{"le": "1h", "count": 11 * k},
+				map[string]any{"le": "4h", "count": 5 * k}, map[string]any{"le": "24h", "count": 3 * k}, map[string]any{"le": "inf", "count": 1 * k},
+			},
+			"audit": map[string]any{"pass": 24 * k, "fail": 6 * k, "pass_rate": 0.8},
+		}
+	}
+	var series []any
+	for i := range 7 {
+		series = append(series, map[string]any{
+			"t": from.Add(time.Duration(i) * 24 * time.Hour).Format(time.RFC3339), "mentions": 10 + 3*i, "complaints": 2 + i,
+			"negative": 4 + i, "neutral": 3, "positive": 3 + 2*i, "answered": 5 + i%3, "unanswered_past_target": i % 4,
+		})
+	}
+	prev := to.Sub(from)
+	return map[string]any{
+		"from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339), "step": "day",
+		"previous":        map[string]any{"from": from.Add(-prev).Format(time.RFC3339), "to": from.Format(time.RFC3339)},
+		"totals":          totals(1), "previous_totals": totals(0.5),
+		"series":          series,
+		"by_source":       []any{map[string]any{"source": "app-store", "totals": totals(0.25)}, map[string]any{"source": "mastodon-id", "totals": totals(0.75)}},
+		"by_brand":        []any{map[string]any{"brand": "tokoku", "totals": totals(1)}},
+		"topics":          []any{map[string]any{"topic": "refund", "count": 17, "previous": 9}, map[string]any{"topic": "login OTP", "count": 8, "previous": 12}},
+	}
+}
+
+// TestBrowserHistoryChartsAndExport: a marketing user sees only History;
+// every chart draws the numbers the API returned (each bar's value and
+// each label compared with the API's JSON, fetched by the page itself);
+// the tables list every source and brand; both exports download.
+func TestBrowserHistoryChartsAndExport(t *testing.T) {
+	st := newTestStore(t)
+	ts, f := startDashboard(t, st)
+	f.addUser("maya", "marketing")
+	to := time.Now().UTC().Truncate(time.Hour)
+	f.history = historyFixture(to.Add(-7*24*time.Hour), to)
+
+	b := newBrowser(t)
+	b.login(t, ts.URL, "maya")
+	b.waitJS(t, "the history screen", `!document.getElementById('screen-history').hidden && document.getElementById('history-body').dataset.loaded`)
+	if nav := evalJS[[]string](t, b, `[...document.querySelectorAll('#nav a')].map(a => a.dataset.screen)`); strings.Join(nav, ",") != "history" {
+		t.Errorf("marketing nav %v, want only history", nav)
+	}
+	if !evalJS[bool](t, b, `document.getElementById('conn').hidden`) {
+		t.Error("marketing follows the live stream it has no screen for")
+	}
+	// The page's own request, repeated by the page: the answer the charts
+	// must show.
+	type point struct {
+		T          string  `json:"t"`
+		Mentions   float64 `json:"mentions"`
+		Complaints float64 `json:"complaints"`
+		Negative   float64 `json:"negative"`
+		Neutral    float64 `json:"neutral"`
+		Positive   float64 `json:"positive"`
+		Unanswered float64 `json:"unanswered_past_target"`
+	}
+	var api struct {
+		Series []point `json:"series"`
+		Totals struct {
+			Severity     map[string]float64 `json:"severity"`
+			ResponseTime []struct {
+				Le    string  `json:"le"`
+				Count float64 `json:"count"`
+			} `json:"response_time"`
+			Audit struct{ Pass, Fail float64 } `json:"audit"`
+		} `json:"totals"`
+		BySource []struct{ Source string } `json:"by_source"`
+	}
+	raw := awaitJS[string](t, b, `fetch(document.getElementById('export-json').getAttribute('href').replace('history/export', 'history').replace(/&?format=json/, '')).then(r => r.text())`)
+	if err := json.Unmarshal([]byte(raw), &api); err != nil || len(api.Series) == 0 {
+		t.Fatalf("history answer %q: %v", clip(raw, 300), err)
+	}
+	values := func(sel string) []float64 {
+		return evalJS[[]float64](t, b, `[...document.querySelectorAll(`+js(sel)+`)].map(e => Number(e.dataset.value))`)
+	}
+	same := func(name string, got []float64, want []float64) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: drawn %v, API %v", name, got, want)
+		}
+	}
+	var mentions, complaints, neg, pos, unans, share []float64
+	for _, p := range api.Series {
+		mentions = append(mentions, p.Mentions)
+		complaints = append(complaints, p.Complaints)
+		neg = append(neg, p.Negative)
+		pos = append(pos, p.Positive)
+		unans = append(unans, p.Unanswered)
+		share = append(share, p.Complaints/p.Mentions)
+	}
+	same("mention bars", values("#chart-volume rect.bar.mentions"), mentions)
+	same("complaint points", values("#chart-volume circle.pt.complaints"), complaints)
+	same("negative bars", values("#chart-sentiment rect.bar.negative"), neg)
+	same("positive bars", values("#chart-sentiment rect.bar.positive"), pos)
+	same("unanswered bars", values("#chart-unanswered rect.bar.unanswered"), unans)
+	gotShare := values("#chart-share circle.pt.share")
+	for i := range share {
+		if i >= len(gotShare) || math.Abs(gotShare[i]-share[i]) > 1e-9 {
+			t.Errorf("complaint share drawn %v, want %v", gotShare, share)
+			break
+		}
+	}
+	sev := api.Totals.Severity
+	same("severity bars", values("#chart-severity rect.bar"), []float64{sev["1"], sev["2"], sev["3"], sev["4"]})
+	var rt []float64
+	for _, bkt := range api.Totals.ResponseTime {
+		rt = append(rt, bkt.Count)
+	}
+	same("response time bars", values("#chart-response rect.bar"), rt)
+	same("audit bars", values("#chart-audit rect.bar"), []float64{api.Totals.Audit.Pass, api.Totals.Audit.Fail})
+	// Bar heights follow the values: the tallest bar is the largest value.
+	heights := evalJS[[]float64](t, b, `[...document.querySelectorAll('#chart-volume rect.bar.mentions')].map(r => Number(r.getAttribute('height')))`)
+	for i := 1; i < len(heights); i++ {
+		if (heights[i] > heights[i-1]) != (mentions[i] > mentions[i-1]) {
+			t.Errorf("bar heights %v do not follow the values %v", heights, mentions)
+			break
+		}
+	}
+	// The labels: the severity values as text, a tooltip per bar, the
+	// target line on the response times, the KPI with its comparison.
+	if got := evalJS[string](t, b, `document.querySelector('#chart-severity text.bvalue[data-key="4"]').textContent`); got != fmt.Sprintf("%v (prev %v)", sev["4"], sev["4"]/2) {
+		t.Errorf("severity 4 label %q", got)
+	}
+	if got := evalJS[string](t, b, `document.querySelector('#chart-volume rect.bar.mentions title').textContent`); !strings.Contains(got, fmt.Sprint(mentions[0])+" mentions") {
+		t.Errorf("first bar's tooltip %q", got)
+	}
+	if !evalJS[bool](t, b, `document.querySelector('#chart-response line.target') !== null`) {
+		t.Error("no target line on the response times")
+	}
+	if got := evalJS[string](t, b, `document.querySelector('[data-kpi=mentions]').textContent`); !strings.Contains(got, "120") || !strings.Contains(got, "vs 60 before") {
+		t.Errorf("mentions KPI %q, want 120 vs 60 before", got)
+	}
+	rows := evalJS[[]string](t, b, `[...document.querySelectorAll('#table-sources tbody th')].map(e => e.textContent)`)
+	if len(rows) != len(api.BySource) || rows[0] != api.BySource[0].Source {
+		t.Errorf("source table rows %v, API %v", rows, api.BySource)
+	}
+	if !evalJS[bool](t, b, has("table-topics", "refund")+` && `+has("table-topics", "+8")) {
+		t.Error("topics table lacks refund +8")
+	}
+
+	// Both exports download with the page's session.
+	for _, format := range []string{"csv", "json"} {
+		got := awaitJS[map[string]string](t, b, `(async () => { const a = document.getElementById('export-`+format+`'); const r = await fetch(a.getAttribute('href')); return {status: String(r.status), disposition: r.headers.get('Content-Disposition') || '', type: r.headers.get('Content-Type') || '', body: await r.text(), download: a.getAttribute('download') || ''}; })()`)
+		if got["status"] != "200" || !strings.Contains(got["disposition"], "attachment") || got["download"] == "" {
+			t.Errorf("%s export: %v", format, got)
+			continue
+		}
+		switch format {
+		case "csv":
+			lines := strings.Split(strings.TrimSpace(got["body"]), "\n")
+			if len(lines) != len(api.Series)+1 || !strings.Contains(lines[1], fmt.Sprint(mentions[0])) {
+				t.Errorf("csv export: %q", clip(got["body"], 300))
+			}
+		case "json":
+			if !strings.Contains(got["body"], `"series"`) {
+				t.Errorf("json export: %q", clip(got["body"], 300))
+			}
+		}
+	}
+	b.screenshot(t, "history")
+
+	// Marketing cannot open the agents' screens either.
+	b.do(t, chromedp.Navigate(ts.URL+"/#/queue"))
+	b.waitJS(t, "not allowed", `!document.getElementById('screen-forbidden').hidden && document.getElementById('screen-queue').hidden`)
+	b.checkProblems(t, httpErrors(401))
 }
