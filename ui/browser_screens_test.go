@@ -394,12 +394,12 @@ func historyFixture(from, to time.Time) map[string]any {
 	prev := to.Sub(from)
 	return map[string]any{
 		"from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339), "step": "day",
-		"previous":        map[string]any{"from": from.Add(-prev).Format(time.RFC3339), "to": from.Format(time.RFC3339)},
-		"totals":          totals(1), "previous_totals": totals(0.5),
-		"series":          series,
-		"by_source":       []any{map[string]any{"source": "app-store", "totals": totals(0.25)}, map[string]any{"source": "mastodon-id", "totals": totals(0.75)}},
-		"by_brand":        []any{map[string]any{"brand": "tokoku", "totals": totals(1)}},
-		"topics":          []any{map[string]any{"topic": "refund", "count": 17, "previous": 9}, map[string]any{"topic": "login OTP", "count": 8, "previous": 12}},
+		"previous": map[string]any{"from": from.Add(-prev).Format(time.RFC3339), "to": from.Format(time.RFC3339)},
+		"totals":   totals(1), "previous_totals": totals(0.5),
+		"series":    series,
+		"by_source": []any{map[string]any{"source": "app-store", "totals": totals(0.25)}, map[string]any{"source": "mastodon-id", "totals": totals(0.75)}},
+		"by_brand":  []any{map[string]any{"brand": "tokoku", "totals": totals(1)}},
+		"topics":    []any{map[string]any{"topic": "refund", "count": 17, "previous": 9}, map[string]any{"topic": "login OTP", "count": 8, "previous": 12}},
 	}
 }
 
