@@ -1,13 +1,18 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/pantau/pantau/store"
@@ -543,4 +548,156 @@ func TestBrowserHistoryChartsAndExport(t *testing.T) {
 	b.do(t, chromedp.Navigate(ts.URL+"/#/queue"))
 	b.waitJS(t, "not allowed", `!document.getElementById('screen-forbidden').hidden && document.getElementById('screen-queue').hidden`)
 	b.checkProblems(t, httpErrors(401))
+}
+
+// sessionCookies are the browser's cookies for url, as a Cookie header.
+func (b *browser) sessionCookies(t *testing.T, url string) string {
+	t.Helper()
+	res, err := chromedp.Run(b.ctx, chromedp.Action[network.GetCookiesResult](func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{url + "/"}})
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for _, c := range res.Cookies {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// TestBrowserLoginAndRoles: without a session the login screen shows; a
+// wrong password is refused; each role's nav holds its screens only; a
+// screen outside the role says so; logging out ends the session.
+func TestBrowserLoginAndRoles(t *testing.T) {
+	st := newTestStore(t)
+	ts, f := startDashboard(t, st)
+	for name, role := range map[string]string{"sari": "agent", "lena": "lead", "maya": "marketing", "adi": "admin"} {
+		f.addUser(name, role)
+	}
+	b := newBrowser(t)
+	b.do(t, chromedp.Navigate(ts.URL+"/#/queue"))
+	b.waitJS(t, "the login screen", `!document.getElementById('screen-login').hidden && document.getElementById('screen-queue').hidden`)
+	if n := evalJS[int](t, b, `document.querySelectorAll('#nav a').length`); n != 0 {
+		t.Errorf("%d nav links before login", n)
+	}
+	b.screenshot(t, "login")
+	b.do(t,
+		chromedp.SendKeys(chromedp.ID("login-user"), "sari"),
+		chromedp.SendKeys(chromedp.ID("login-pass"), "wrong"),
+		chromedp.Click(chromedp.ID("login-submit")),
+	)
+	b.waitJS(t, "the refusal", has("login-error", "Wrong user name or password"))
+
+	navs := map[string]string{
+		"sari": "queue,alerts,sources",
+		"lena": "queue,alerts,history,sources,audit",
+		"maya": "history",
+		"adi":  "queue,alerts,history,sources,audit",
+	}
+	for _, user := range []string{"sari", "lena", "maya", "adi"} {
+		u := newBrowser(t)
+		u.login(t, ts.URL, user)
+		if got := strings.Join(evalJS[[]string](t, u, `[...document.querySelectorAll('#nav a')].map(a => a.dataset.screen)`), ","); got != navs[user] {
+			t.Errorf("%s's nav: %s, want %s", user, got, navs[user])
+		}
+		if user == "sari" {
+			u.do(t, chromedp.Navigate(ts.URL+"/#/audit"))
+			u.waitJS(t, "audit refused to an agent", `!document.getElementById('screen-forbidden').hidden`)
+			u.do(t, chromedp.Navigate(ts.URL+"/#/history"))
+			u.waitJS(t, "history refused to an agent", `!document.getElementById('screen-forbidden').hidden`)
+			u.do(t, chromedp.Click(chromedp.ID("logout")))
+			u.waitJS(t, "logged out", `!document.getElementById('screen-login').hidden`)
+			if code := awaitJS[int](t, u, `fetch('api/me').then(r => r.status)`); code != 401 {
+				t.Errorf("after logout /api/me answers %d, want 401", code)
+			}
+		}
+		u.checkProblems(t, httpErrors(401, 403))
+	}
+	b.checkProblems(t, httpErrors(401))
+}
+
+// TestMarketingCannotActOnMentions: the server, not just the page, refuses
+// a marketing user's change to a mention. The requests carry the marketing
+// session cookie and its CSRF token, from the page and from outside it.
+func TestMarketingCannotActOnMentions(t *testing.T) {
+	st := newTestStore(t)
+	ingest(t, st, mention("m1", "Refund belum masuk"))
+	ts, f := startDashboard(t, st)
+	f.addUser("maya", "marketing")
+	b := newBrowser(t)
+	b.login(t, ts.URL, "maya")
+
+	// From the page, with everything the page would send.
+	got := awaitJS[map[string]string](t, b, `(async () => {
+		const me = await (await fetch('api/me')).json();
+		const r = await fetch('api/handling/' + encodeURIComponent('rss:m1'), {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf}, body: JSON.stringify({action: 'resolved', note: 'x'})});
+		const q = await fetch('api/queue');
+		return {role: me.role, handling: String(r.status), queue: String(q.status)};
+	})()`)
+	if got["role"] != "marketing" || got["handling"] != "403" {
+		t.Errorf("marketing's POST /api/handling from the page: %v, want 403", got)
+	}
+	// From outside the page, with the session cookie and token.
+	cookie := b.sessionCookies(t, ts.URL)
+	if cookie == "" {
+		t.Fatal("no session cookie")
+	}
+	csrf := awaitJS[string](t, b, `fetch('api/me').then(r => r.json()).then(d => d.csrf)`)
+	for _, action := range []string{"assign", "resolved", "private", "no_reply", "answered"} {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/handling/"+url.PathEscape("rss:m1"), strings.NewReader(`{"action":"`+action+`","note":""}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Cookie", cookie)
+		req.Header.Set("X-CSRF-Token", csrf)
+		req.Header.Set("Origin", ts.URL)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("marketing %s: status %d, want 403", action, resp.StatusCode)
+		}
+	}
+	if m, _, _ := st.Mention("rss:m1"); m.Handling != "" || m.AssignedTo != "" {
+		t.Errorf("the mention changed: handling %q, assigned %q", m.Handling, m.AssignedTo)
+	}
+	b.checkProblems(t, httpErrors(401, 403))
+}
+
+// TestBrowserSourcesAndSettings: source health live, and the effective
+// configuration for admins only, secrets masked.
+func TestBrowserSourcesAndSettings(t *testing.T) {
+	st := newTestStore(t)
+	ingest(t, st, mention("s1", "hello"))
+	now := time.Now()
+	if _, err := st.RecordSourceError("reddit", "reddit", now, "HTTP 429 Too Many Requests", now.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ts, f := startDashboard(t, st)
+	f.addUser("adi", "admin")
+	f.addUser("sari", "agent")
+	b := newBrowser(t)
+	b.login(t, ts.URL, "adi")
+	b.waitLive(t)
+	b.do(t, chromedp.Navigate(ts.URL+"/#/sources"))
+	b.waitJS(t, "the sources", `document.querySelectorAll('#sources li').length === 2 && `+has("sources", "HTTP 429 Too Many Requests"))
+	b.waitJS(t, "the configuration", has("config", "public_url")+` && `+has("config", "<secret>"))
+	if n := evalJS[int](t, b, `document.querySelectorAll('#config .cfg-secret').length`); n < 1 {
+		t.Error("secret not marked as such")
+	}
+	// A source recovers live.
+	if _, err := st.Ingest(store.Batch{Source: "reddit", Kind: "reddit", Mentions: []store.Mention{mention("s2", "back")}}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitJS(t, "the recovery", `document.querySelector('#sources li[data-source=reddit]').classList.contains('ok')`)
+	b.screenshot(t, "sources")
+
+	agent := newBrowser(t)
+	agent.login(t, ts.URL, "sari")
+	agent.do(t, chromedp.Navigate(ts.URL+"/#/sources"))
+	agent.waitJS(t, "the agent's sources", `document.querySelectorAll('#sources li').length === 2`)
+	agent.waitJS(t, "no configuration for agents", has("config", "admins only"))
+	b.checkProblems(t, httpErrors(401))
+	agent.checkProblems(t, httpErrors(401))
 }
