@@ -286,7 +286,6 @@ func TestBrowserMentionDetail(t *testing.T) {
 		chromedp.Click(chromedp.CSS("button.act-assign")),
 	)
 	b.waitJS(t, "the note", `document.querySelectorAll('#detail .note-item').length === 1 && `+has("detail", "Ditangani lewat DM")+` && `+has("detail", "Assigned to"))
-	b.screenshot(t, "mention")
 	b.checkProblems(t, nil)
 }
 
@@ -356,7 +355,6 @@ func TestBrowserAlertsScreen(t *testing.T) {
 	storeAlert(t, st, store.Alert{ID: "viral|rss:a1", Rule: "viral", MentionKey: "rss:a1", Source: "news", State: store.AlertOpen,
 		Summary: "Spreading fast", Priority: 0.95, OpenedAt: time.Now()})
 	b.waitJS(t, "the live alert", has("alerts", "Spreading fast"))
-	b.screenshot(t, "alerts")
 
 	// Resolve takes it off the list.
 	b.do(t, chromedp.Click(chromedp.CSS(`#alerts li[data-id="`+id+`"] .btn.resolve`)))
@@ -691,7 +689,6 @@ func TestBrowserSourcesAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.waitJS(t, "the recovery", `document.querySelector('#sources li[data-source=reddit]').classList.contains('ok')`)
-	b.screenshot(t, "sources")
 
 	agent := newBrowser(t)
 	agent.login(t, ts.URL, "sari")

@@ -2,7 +2,7 @@
 // score with its reasons, the unanswered clock, its case, the link to the
 // original post, the agent's actions with a note, and the notes so far.
 import {
-  $, el, api, explain, notice, button, link, ago, stamp, duration, pct, level, langTag,
+  $, el, api, explain, notice, button, link, safeURL, ago, stamp, duration, pct, level, langTag,
   authorBlock, replyState, clockInfo, STATE_LABEL, SEVERITY,
 } from './lib.js';
 import { act } from './queue.js';
@@ -104,8 +104,7 @@ function clockPanel(m) {
     box.append(el('p', 'muted', 'First post of its case.'));
   }
   if (sc && sc.escalated) box.append(el('p', 'hi', 'The customer followed up without an answer.'));
-  const orig = link(m.url, 'Open the original post ↗', 'open');
-  box.append(orig);
+  box.append(safeURL(m.url) ? link(m.url, 'Open the original post ↗', 'open') : el('p', 'muted', 'The source gives no link to the original post.'));
   return section('Clock and case', box);
 }
 

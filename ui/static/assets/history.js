@@ -30,7 +30,7 @@ function niceMax(v) {
 }
 
 function tickLabel(v, isShare) {
-  return isShare ? Math.round(v * 100) + '%' : (Math.round(v * 10) / 10).toLocaleString();
+  return isShare ? Math.round(v * 1000) / 10 + '%' : (Math.round(v * 10) / 10).toLocaleString();
 }
 
 function timeLabel(t, step) {
@@ -117,7 +117,7 @@ function timeChart(title, series, step, bars, lines, opts) {
 function barList(title, items, opts) {
   opts = opts || {};
   const rowH = 26;
-  const height = PAD.t + items.length * rowH + 8;
+  const height = PAD.t + items.length * rowH + (opts.markAt !== undefined ? 20 : 8);
   const s = svg('svg', { viewBox: `0 0 ${W} ${height}`, role: 'img', class: 'chart bars', preserveAspectRatio: 'xMidYMid meet' });
   s.append(svg('title', null, title));
   const max = Math.max(1, ...items.map((it) => Number(it.value) || 0));
@@ -136,7 +136,9 @@ function barList(title, items, opts) {
   if (opts.markAt !== undefined) {
     const y = PAD.t + opts.markAt * rowH;
     s.append(svg('line', { x1: 8, x2: W - 8, y1: y, y2: y, class: 'target' }));
-    s.append(svg('text', { x: W - 8, y: y - 3, class: 'tlabel', 'text-anchor': 'end' }, opts.markLabel || 'target'));
+    // The label goes under the bars, out of the way of their values.
+    s.append(svg('line', { x1: 8, x2: 30, y1: height - 9, y2: height - 9, class: 'target' }));
+    s.append(svg('text', { x: 36, y: height - 5, class: 'tlabel', 'text-anchor': 'start' }, opts.markLabel || 'target'));
   }
   return s;
 }
