@@ -24,8 +24,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	seedDemo(t, st)
-	ts, f := startDashboard(t, st)
-	f.addUser("adi", "admin")
+	ts, _ := startDashboard(t, st, map[string]string{"adi": "admin"})
 	b := newBrowser(t)
 	b.login(t, ts.URL, "adi")
 	b.waitLive(t)

@@ -390,9 +390,14 @@ func (f *contractFake) report(t *testing.T) {
 }
 
 // startDashboard runs a server over st with the contract fake in front.
-func startDashboard(t *testing.T, st *store.Store) (*testServer, *contractFake) {
+// With users (name -> role; each one's password is name+"-pw"), people
+// must log in; without, the server runs without login.
+func startDashboard(t *testing.T, st *store.Store, users map[string]string) (*testServer, *contractFake) {
 	t.Helper()
 	f := newContractFake(st)
+	for name, role := range users {
+		f.addUser(name, role)
+	}
 	ts := startServer(t, st, Config{}, f.tune)
 	t.Cleanup(func() { f.report(t) })
 	return ts, f

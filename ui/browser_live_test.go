@@ -43,7 +43,7 @@ func TestBrowserRendersHostileTextAsText(t *testing.T) {
 	if _, err := st.RecordSourceError(hostile, "rss", now, hostile, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	ts, _ := startDashboard(t, st)
+	ts, _ := startDashboard(t, st, nil)
 	b.open(t, ts.URL, "#/queue")
 	b.waitJS(t, "the first hostile mention", has("queue", "Pertama "+hostile))
 

@@ -56,7 +56,7 @@ func saveScore(t *testing.T, st *store.Store, key string, sc store.Score) {
 func TestBrowserQueueIsLive(t *testing.T) {
 	b := newBrowser(t)
 	st := newTestStore(t)
-	ts, _ := startDashboard(t, st)
+	ts, _ := startDashboard(t, st, nil)
 	b.open(t, ts.URL, "#/queue")
 	b.waitJS(t, "the empty queue note", `!document.getElementById('queue-empty').hidden`)
 	b.do(t, chromedp.Evaluate[chromedp.Void](`window.__sameDocument = 1`))
@@ -101,7 +101,7 @@ func TestBrowserQueueFiltersSearchAndKeys(t *testing.T) {
 	b := newBrowser(t)
 	st := newTestStore(t)
 	seedQueue(t, st)
-	ts, _ := startDashboard(t, st)
+	ts, _ := startDashboard(t, st, nil)
 	b.open(t, ts.URL, "#/queue")
 	b.waitJS(t, "the seeded queue", `(`+queueKeys+`).length === 5`)
 
@@ -187,10 +187,7 @@ func TestBrowserActionSeenByOtherUser(t *testing.T) {
 	m := mention("shared", "Refund belum masuk sudah 2 minggu")
 	ingest(t, st, m, mention("other", "Kapan promo balik?"))
 	saveScore(t, st, "rss:shared", score(0.9, 3, "id"))
-	ts, f := startDashboard(t, st)
-	f.addUser("sari", "agent")
-	f.addUser("budi", "agent")
-	f.addUser("lena", "lead")
+	ts, _ := startDashboard(t, st, map[string]string{"sari": "agent", "budi": "agent", "lena": "lead"})
 
 	sari, budi := newBrowser(t), newBrowser(t)
 	sari.login(t, ts.URL, "sari")
@@ -247,7 +244,7 @@ func TestBrowserMentionDetail(t *testing.T) {
 	sc.Reasons = []string{"'dibatalin sepihak', 'refund belum masuk'", "follow-up unanswered 1h"}
 	sc.Target, sc.Overdue, sc.Case, sc.Escalated = time.Hour, 30*time.Minute, "rss:d0", true
 	saveScore(t, st, "rss:d3", sc)
-	ts, _ := startDashboard(t, st)
+	ts, _ := startDashboard(t, st, nil)
 
 	b.open(t, ts.URL, "#/mention/"+"rss%3Ad3")
 	b.waitJS(t, "the detail", `document.getElementById('detail').dataset.key === 'rss:d3'`)
@@ -313,9 +310,7 @@ func TestBrowserAlertsScreen(t *testing.T) {
 	storeAlert(t, st, store.Alert{ID: id, Rule: "unanswered", MentionKey: "rss:a1", Source: "news", Brand: "tokoku",
 		State: store.AlertOpen, Summary: "Double charge complaint unanswered for 1h", Priority: 0.8,
 		Reasons: []string{"unanswered 1h12m, SLA 1h", "money at stake: 'saldo'"}})
-	ts, f := startDashboard(t, st)
-	f.addUser("lena", "lead")
-	f.addUser("sari", "agent")
+	ts, f := startDashboard(t, st, map[string]string{"lena": "lead", "sari": "agent"})
 
 	b := newBrowser(t)
 	b.login(t, ts.URL, "lena")
@@ -412,8 +407,7 @@ func historyFixture(from, to time.Time) map[string]any {
 // the tables list every source and brand; both exports download.
 func TestBrowserHistoryChartsAndExport(t *testing.T) {
 	st := newTestStore(t)
-	ts, f := startDashboard(t, st)
-	f.addUser("maya", "marketing")
+	ts, f := startDashboard(t, st, map[string]string{"maya": "marketing"})
 	to := time.Now().UTC().Truncate(time.Hour)
 	f.history = historyFixture(to.Add(-7*24*time.Hour), to)
 
@@ -569,10 +563,7 @@ func (b *browser) sessionCookies(t *testing.T, url string) string {
 // screen outside the role says so; logging out ends the session.
 func TestBrowserLoginAndRoles(t *testing.T) {
 	st := newTestStore(t)
-	ts, f := startDashboard(t, st)
-	for name, role := range map[string]string{"sari": "agent", "lena": "lead", "maya": "marketing", "adi": "admin"} {
-		f.addUser(name, role)
-	}
+	ts, _ := startDashboard(t, st, map[string]string{"sari": "agent", "lena": "lead", "maya": "marketing", "adi": "admin"})
 	b := newBrowser(t)
 	b.do(t, chromedp.Navigate(ts.URL+"/#/queue"))
 	b.waitJS(t, "the login screen", `!document.getElementById('screen-login').hidden && document.getElementById('screen-queue').hidden`)
@@ -621,8 +612,7 @@ func TestBrowserLoginAndRoles(t *testing.T) {
 func TestMarketingCannotActOnMentions(t *testing.T) {
 	st := newTestStore(t)
 	ingest(t, st, mention("m1", "Refund belum masuk"))
-	ts, f := startDashboard(t, st)
-	f.addUser("maya", "marketing")
+	ts, _ := startDashboard(t, st, map[string]string{"maya": "marketing"})
 	b := newBrowser(t)
 	b.login(t, ts.URL, "maya")
 
@@ -672,9 +662,7 @@ func TestBrowserSourcesAndSettings(t *testing.T) {
 	if _, err := st.RecordSourceError("reddit", "reddit", now, "HTTP 429 Too Many Requests", now.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	ts, f := startDashboard(t, st)
-	f.addUser("adi", "admin")
-	f.addUser("sari", "agent")
+	ts, _ := startDashboard(t, st, map[string]string{"adi": "admin", "sari": "agent"})
 	b := newBrowser(t)
 	b.login(t, ts.URL, "adi")
 	b.waitLive(t)

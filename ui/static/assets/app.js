@@ -86,6 +86,11 @@ async function loadMe() {
 
 function showLogin(message) {
   stopLive();
+  // Nothing of the last user's stays on the page for the next one.
+  app.lastSeq = 0;
+  app.recent = [];
+  app.attempts = 0;
+  for (const s of screens) if (s.mounted && s.mod.reset) s.mod.reset();
   app.me = null;
   session.csrf = '';
   document.body.dataset.role = '';
