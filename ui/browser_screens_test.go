@@ -331,7 +331,9 @@ func TestBrowserAlertsScreen(t *testing.T) {
 	}
 
 	b.do(t, chromedp.SetValue(chromedp.CSS("#alerts .snooze-minutes"), "60"), chromedp.Click(chromedp.CSS("#alerts .btn.snooze")))
+	b.waitJS(t, "the snooze answered", `document.querySelector('#alerts li[data-id]').dataset.done === 'Snooze'`)
 	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.escalate")))
+	b.waitJS(t, "the escalation answered", `document.querySelector('#alerts li[data-id]').dataset.done === 'Escalate'`)
 	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.silence")))
 	b.waitJS(t, "the silence form", `!document.getElementById('silence-form').hidden`)
 	b.do(t, chromedp.SendKeys(chromedp.ID("silence-comment"), "Known double-charge incident"), chromedp.Click(chromedp.CSS("#silence-form button[type=submit]")))

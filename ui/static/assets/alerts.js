@@ -8,6 +8,8 @@ const a = {
   alerts: new Map(), // id -> open or acknowledged alert
   timeline: new Map(), // id -> [{at, text}] seen by this page
   visible: false,
+  done: new Map(), // id -> the last action that succeeded on this page
+  rows: new Map(), // id -> {sig, li}: unchanged alerts keep their element (and the user's choices in it)
   oncallTimer: 0,
 };
 
@@ -33,17 +35,34 @@ function upsert(al, at) {
   else a.alerts.delete(al.id);
 }
 
-async function post(path, body, what, errEl) {
+// post sends one alert action; the button stays disabled while it is on
+// its way, and the alert's status line says how it went.
+async function post(path, body, what, errEl, btn) {
   errEl.textContent = '';
+  if (btn) btn.disabled = true;
+  const li = errEl.closest('li[data-id]');
   try {
     const res = await api.post(path, body);
+    if (li) {
+      a.done.set(li.dataset.id, what);
+      li.dataset.done = what;
+      const line = li.querySelector('.done');
+      if (line) line.textContent = what + ': done.';
+    }
     if (res && res.alert) upsert(res.alert);
     render();
     return true;
   } catch (e) {
     errEl.textContent = explain(e, what);
     return false;
+  } finally {
+    if (btn) btn.disabled = false;
   }
+}
+
+function act(label, cls, path, body, err) {
+  const b = button(label, 'btn ' + cls, () => post(path, typeof body === 'function' ? body() : body, label, err, b));
+  return b;
 }
 
 function actionRow(al, err) {
@@ -53,8 +72,8 @@ function actionRow(al, err) {
     return row;
   }
   const id = encodeURIComponent(al.id);
-  if (al.state !== 'acknowledged') row.append(button('Acknowledge', 'btn ack', () => post('api/alerts/' + id + '/ack', undefined, 'Acknowledge', err)));
-  row.append(button('Resolve', 'btn resolve', () => post('api/alerts/' + id + '/resolve', undefined, 'Resolve', err)));
+  if (al.state !== 'acknowledged') row.append(act('Acknowledge', 'ack', 'api/alerts/' + id + '/ack', undefined, err));
+  row.append(act('Resolve', 'resolve', 'api/alerts/' + id + '/resolve', undefined, err));
 
   const snooze = el('select', 'snooze-minutes');
   snooze.setAttribute('aria-label', 'Snooze for');
@@ -63,8 +82,8 @@ function actionRow(al, err) {
     o.value = String(m);
     snooze.append(o);
   }
-  row.append(snooze, button('Snooze', 'btn snooze', () => post('api/alerts/' + id + '/snooze', { minutes: Number(snooze.value) }, 'Snooze', err)));
-  row.append(button('Escalate', 'btn escalate', () => post('api/alerts/' + id + '/escalate', undefined, 'Escalate', err)));
+  row.append(snooze, act('Snooze', 'snooze', 'api/alerts/' + id + '/snooze', () => ({ minutes: Number(snooze.value) }), err));
+  row.append(act('Escalate', 'escalate', 'api/alerts/' + id + '/escalate', undefined, err));
   if (a.ctx.can('silence')) row.append(button('Silence…', 'btn silence', () => silenceForm(al)));
   if (al.mention_key) {
     const m = el('a', 'linkbtn', 'Open mention');
@@ -99,7 +118,10 @@ function renderAlert(al) {
   li.append(tl);
   const err = el('p', 'error');
   err.setAttribute('role', 'alert');
-  li.append(actionRow(al, err), err);
+  const done = el('p', 'done muted', a.done.has(al.id) ? a.done.get(al.id) + ': done.' : '');
+  done.setAttribute('role', 'status');
+  if (a.done.has(al.id)) li.dataset.done = a.done.get(al.id);
+  li.append(actionRow(al, err), err, done);
   return li;
 }
 
@@ -108,7 +130,28 @@ function render() {
     (x.state === y.state ? 0 : x.state === 'open' ? -1 : 1) ||
     (Number(y.priority) || 0) - (Number(x.priority) || 0) ||
     parseTime(y.opened_at) - parseTime(x.opened_at));
-  $('alerts').replaceChildren(...list.map(renderAlert));
+  const keep = new Set(list.map((x) => x.id));
+  for (const [id, row] of a.rows) {
+    if (!keep.has(id)) {
+      row.li.remove();
+      a.rows.delete(id);
+    }
+  }
+  const box = $('alerts');
+  let prev = null;
+  for (const al of list) {
+    const sig = JSON.stringify(al) + '|' + (a.timeline.get(al.id) || []).length;
+    let row = a.rows.get(al.id);
+    if (!row || row.sig !== sig) {
+      const li = renderAlert(al);
+      if (row) row.li.replaceWith(li);
+      row = { sig, li };
+      a.rows.set(al.id, row);
+    }
+    const want = prev ? prev.nextSibling : box.firstChild;
+    if (want !== row.li) box.insertBefore(row.li, want);
+    prev = row.li;
+  }
   $('alerts-empty').hidden = list.length > 0;
   const open = list.filter((x) => x.state === 'open').length;
   const navCount = document.querySelector('#nav a[data-screen=alerts] .count');
@@ -248,6 +291,8 @@ export const alertsScreen = {
   reset() {
     a.alerts.clear();
     a.timeline.clear();
+    for (const row of a.rows.values()) row.li.remove();
+    a.rows.clear();
     render();
   },
 };
