@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"net"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/pantau/pantau/store"
@@ -191,4 +194,60 @@ func relisten(t *testing.T, addr string) net.Listener {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// spyOnSignals replaces the browser's Notification and watches WebAudio
+// before the page's own scripts run, recording what the page asks of them.
+const spyOnSignals = `
+window.__signals = {permission: 0, notes: [], beeps: 0};
+class FakeNotification {
+  static permission = 'default';
+  static async requestPermission() { window.__signals.permission++; FakeNotification.permission = 'granted'; return 'granted'; }
+  constructor(title, opts) { window.__signals.notes.push({title, body: (opts || {}).body || ''}); }
+  addEventListener() {}
+}
+window.Notification = FakeNotification;
+const osc = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () { window.__signals.beeps++; return osc.call(this); };
+`
+
+// TestBrowserCriticalSignalIsOptIn: nothing is asked and nothing sounds
+// until the agent clicks the switch; after it, a critical item that
+// enters the queue beeps (WebAudio, no sound file) and shows a desktop
+// notification with the post's text; an ordinary one does neither.
+func TestBrowserCriticalSignalIsOptIn(t *testing.T) {
+	b := newBrowser(t)
+	_, err := chromedp.Run(b.ctx, chromedp.Action[page.AddScriptToEvaluateOnNewDocumentResult](func(ctx context.Context, tg *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
+		return cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: spyOnSignals})
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newTestStore(t)
+	ts, _ := startDashboard(t, st, nil)
+	b.open(t, ts.URL, "#/queue")
+
+	critical := func(id, text string) {
+		ingest(t, st, mention(id, text))
+		saveScore(t, st, "rss:"+id, score(0.95, 4, "id"))
+		b.waitJS(t, "the critical item", `document.body.dataset.lastCritical === `+js("rss:"+id))
+	}
+	critical("c1", "Saldo hilang 5 juta, CS tidak respon. Saya lapor polisi")
+	if got := evalJS[string](t, b, `JSON.stringify(window.__signals)`); got != `{"permission":0,"notes":[],"beeps":0}` {
+		t.Errorf("before the click: %s", got)
+	}
+
+	b.do(t, chromedp.Click(chromedp.ID("queue-signal")))
+	b.waitJS(t, "the switch on", `document.getElementById('queue-signal').getAttribute('aria-pressed') === 'true'`)
+	if n := evalJS[int](t, b, `window.__signals.permission`); n != 1 {
+		t.Errorf("permission asked %d times after the click, want 1", n)
+	}
+	ingest(t, st, mention("c2", "Kapan promo balik?"))
+	saveScore(t, st, "rss:c2", score(0.2, 1, "id"))
+	critical("c3", "Akun saya dibobol, saldo terkuras")
+	b.waitJS(t, "the notification", `window.__signals.notes.length === 1`)
+	if got := evalJS[string](t, b, `JSON.stringify(window.__signals)`); got != `{"permission":1,"notes":[{"title":"Critical: User c3","body":"Akun saya dibobol, saldo terkuras"}],"beeps":1}` {
+		t.Errorf("after the click: %s", got)
+	}
+	b.checkProblems(t, nil)
 }
