@@ -638,6 +638,15 @@ func TestBrowserHistoryChartsAndExport(t *testing.T) {
 	}
 	b.screenshot(t, "history")
 
+	// A digest's link opens the history on its own period.
+	from3 := to.Add(-3 * 24 * time.Hour)
+	link := url.Values{"from": {from3.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}
+	b.do(t, chromedp.Navigate(ts.URL+"/#/history/"+link.Encode()))
+	b.waitJS(t, "the linked period", `(() => { const q = new URLSearchParams(document.getElementById('export-csv').getAttribute('href').split('?')[1]); return Date.parse(q.get('from')) === `+fmt.Sprint(from3.UnixMilli())+` && Date.parse(q.get('to')) === `+fmt.Sprint(to.UnixMilli())+`; })()`)
+	if v := evalJS[string](t, b, `document.getElementById('hf-period').value`); v != "custom" {
+		t.Errorf("period picker shows %q for a linked period, want custom", v)
+	}
+
 	// Marketing cannot open the agents' screens either.
 	b.do(t, chromedp.Navigate(ts.URL+"/#/queue"))
 	b.waitJS(t, "not allowed", `!document.getElementById('screen-forbidden').hidden && document.getElementById('screen-queue').hidden`)

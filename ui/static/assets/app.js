@@ -192,7 +192,9 @@ function route() {
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('active', a.dataset.screen === screen.name);
   let decoded = arg;
   try { decoded = decodeURIComponent(arg); } catch (_) { /* keep it raw */ }
-  screen.mod.show(decoded);
+  // Screens get the argument decoded, and raw for those that read query
+  // parameters from it (a digest links #/history/from=…&to=…).
+  screen.mod.show(decoded, arg);
 }
 
 function showForbidden() {

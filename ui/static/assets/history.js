@@ -402,5 +402,27 @@ export const historyScreen = {
     for (const id of ['hf-step', 'hf-source', 'hf-brand']) $(id).addEventListener('change', load);
     $('hf-apply').addEventListener('click', load);
   },
-  show() { load(); },
+  show(_, raw) {
+    // A link may name the period: #/history/from=RFC3339&to=RFC3339
+    // (and step, source, brand), as the digests send.
+    const q = new URLSearchParams(raw || '');
+    const from = new Date(q.get('from') || '');
+    const to = new Date(q.get('to') || '');
+    if (!Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime()) && from < to) {
+      $('hf-period').value = 'custom';
+      $('hf-custom').hidden = false;
+      $('hf-from').value = toLocalInput(from);
+      $('hf-to').value = toLocalInput(to);
+    }
+    const step = q.get('step');
+    if (step && ['hour', 'day', 'week'].includes(step)) $('hf-step').value = step;
+    for (const k of ['source', 'brand']) {
+      const v = q.get(k);
+      if (v) {
+        fill($('hf-' + k), [v]);
+        $('hf-' + k).value = v;
+      }
+    }
+    load();
+  },
 };
