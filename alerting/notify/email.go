@@ -280,6 +280,9 @@ func (e *Email) messageID(alertID string, action Action) string {
 // multipart/alternative body with a text and an HTML part, both UTF-8 and
 // quoted-printable.
 func (e *Email) compose(m Message) ([]byte, error) {
+	if m.Digest != nil {
+		return e.composeDigest(m)
+	}
 	var b bytes.Buffer
 	header := func(name, value string) {
 		b.WriteString(fold(name + ": " + value))

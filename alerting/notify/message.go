@@ -83,6 +83,8 @@ type Message struct {
 	By       string    `json:"by,omitempty"`
 	OpenedAt time.Time `json:"opened_at,omitzero"`
 	At       time.Time `json:"at"`
+	// Digest is set on digest messages only (see DigestContent).
+	Digest *DigestContent `json:"digest,omitempty"`
 }
 
 // Text limits. Receivers have their own, lower ones for some fields; these

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -28,6 +29,10 @@ func newSlack(c *SlackConfig, path string, d Deps) (*Slack, []error) {
 
 // Notify implements Notifier.
 func (s *Slack) Notify(ctx context.Context, m Message) (bool, error) {
+	if m.Digest != nil && len(m.Digest.Slack) > 0 {
+		// Rendered by the digest package; sent as it is.
+		return s.postJSON(ctx, json.RawMessage(m.Digest.Slack))
+	}
 	return s.postJSON(ctx, slackPayload(m))
 }
 

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pantau/pantau/alerting"
+	"github.com/pantau/pantau/alerting/digest"
 	"github.com/pantau/pantau/alerting/notify"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/ui"
@@ -43,6 +44,8 @@ type Config struct {
 	Receivers []notify.ReceiverConfig `yaml:"receivers"`
 	// AckLinks signs the acknowledge links in notifications.
 	AckLinks notify.AckConfig `yaml:"ack_links"`
+	// Digests schedules the daily and weekly reputation digests.
+	Digests digest.Config `yaml:"digests"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -188,6 +191,9 @@ func (c *Config) validate() error {
 		errs = append(errs, r.Validate(fmt.Sprintf("rules[%d]", i)))
 	}
 	errs = append(errs, notify.ValidateReceivers(c.Receivers), c.AckLinks.Validate("ack_links"))
+	if _, err := c.Digests.Build("digests", c.Receivers, c.Scoring.Timezone); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -213,6 +213,7 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	go func() {
 		defer close(notifyDone)
 		var wg sync.WaitGroup
+		wg.Go(func() { runDigests(notifyCtx, cfg, st, dispatcher.Wake, logger) })
 		wg.Add(2)
 		go func() { defer wg.Done(); logIfFailed(logger, "notification delivery", dispatcher.Run(notifyCtx)) }()
 		go func() { defer wg.Done(); logIfFailed(logger, "alert follower", dispatcher.FollowAlerts(notifyCtx, st)) }()
