@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pantau/pantau/alerting/topics"
 	"github.com/pantau/pantau/store"
 )
 
@@ -151,6 +152,10 @@ func (s *ComposedScorer) Score(in Input) store.Score {
 		severity = 1 // a complaint from the rating alone: no explicit reproach
 	}
 	sc.Complaint, sc.Severity, sc.Sentiment = round3(complaint), severity, round3(sentiment)
+	if complaint >= complaintMin {
+		// What the complaint is about, for the history's top topics.
+		sc.Topics = topics.Find(m.Title + "\n" + m.Text)
+	}
 	// The analyzer's evidence names the words, threats among them.
 	reasons = append(reasons, a.Evidence...)
 
@@ -220,8 +225,11 @@ func (s *ComposedScorer) Score(in Input) store.Score {
 			reasons = append(reasons, "escalated: "+handle(m.Author.Handle)+" "+what+": “"+excerpt(last.Text, 60)+"”")
 		}
 	case store.ReplyAnswered, store.ReplyPrivate:
-		// Answered: the clock stopped. The post stays visible, low.
+		// Answered: the clock stopped. The post stays visible, low. The
+		// target stays on the score: the history measures the answer
+		// against it.
 		p *= 0.3
+		sc.Target = s.rules(m.Brand).target(m.Source, m.Kind)
 	default:
 		p = 0 // resolved, or no reply needed
 	}

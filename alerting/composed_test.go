@@ -253,14 +253,14 @@ func TestScorerClock(t *testing.T) {
 			m: edit(post("1", "budi", idComplaint, 0), func(m *store.Mention) {
 				m.AnsweredAt, m.AnsweredBy = ptr(t0.Add(25*time.Minute)), "acme_support"
 			}),
-			now: t0.Add(3 * time.Hour), state: store.ReplyAnswered,
+			now: t0.Add(3 * time.Hour), state: store.ReplyAnswered, target: time.Hour, // the target stays for the history
 			reasons: []string{"answered by @acme_support after 25m"}, none: []string{"unanswered", "due"},
 		},
 		"answered with a move to DM": {
 			m: post("1", "budi", idComplaint, 0),
 			thread: []store.Mention{post("1", "budi", idComplaint, 0),
 				reply("r", "acme", "Mohon maaf kak 🙏 Boleh DM nomor resinya?", "mastodon:1", 10*time.Minute, true)},
-			now: t0.Add(3 * time.Hour), state: store.ReplyPrivate,
+			now: t0.Add(3 * time.Hour), state: store.ReplyPrivate, target: time.Hour,
 			reasons: []string{"answered by @acme after 10m", "moved to a private channel by the brand's answer"},
 		},
 		"another customer's reply is no answer": {
@@ -275,7 +275,7 @@ func TestScorerClock(t *testing.T) {
 		},
 		"moved to private by an agent": {
 			m:   edit(post("1", "budi", idComplaint, 0), func(m *store.Mention) { m.Handling, m.HandledBy = store.ReplyPrivate, "sari" }),
-			now: t0.Add(3 * time.Hour), state: store.ReplyPrivate, reasons: []string{"moved to a private channel by sari"},
+			now: t0.Add(3 * time.Hour), state: store.ReplyPrivate, target: time.Hour, reasons: []string{"moved to a private channel by sari"},
 		},
 		"an agent decided no reply is needed": {
 			m:   edit(post("1", "budi", idComplaint, 0), func(m *store.Mention) { m.Handling = store.ReplyNotNeeded }),

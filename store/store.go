@@ -25,9 +25,9 @@ var (
 	bucketSources  = []byte("sources")  // source name -> SourceState JSON
 	bucketEvents   = []byte("events")   // be(seq) -> Event JSON
 	bucketMeta     = []byte("meta")     // schema version and the like
-	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor}
+	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor, bucketRollups}
 	keySchema      = []byte("schema")
-	schemaVersion  = []byte{1}
+	schemaVersion  = schemaV2
 	errKeyTooLarge = errors.New("key too large")
 )
 
@@ -72,12 +72,17 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range bucketsToCreate() {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
+		if bytes.Equal(meta.Get(keySchema), schemaV1) {
+			if err := migrateV1AddRollups(tx); err != nil {
+				return fmt.Errorf("migrate schema 1 to 2 (hourly rollups): %w", err)
+			}
+		}
 		if v := meta.Get(keySchema); v != nil && !bytes.Equal(v, schemaVersion) {
 			return fmt.Errorf("store schema version %v, this build reads %v", v, schemaVersion)
 		}
@@ -123,7 +128,11 @@ func (s *Store) update(fn func(tx *bolt.Tx, ev *eventWriter) error) error {
 		ev.b = tx.Bucket(bucketEvents)
 		ev.b.FillPercent = appendOnlyFill
 		ev.now = s.now()
-		return fn(tx, ev)
+		if err := fn(tx, ev); err != nil {
+			return err
+		}
+		// The mention writes' rollup changes, in the same transaction.
+		return ev.rollups.flush(tx)
 	})
 	if err == nil && ev.n > 0 {
 		s.notify()
@@ -136,6 +145,8 @@ type eventWriter struct {
 	b   *bolt.Bucket
 	now time.Time
 	n   int
+	// rollups collects the hourly rollup changes of the mention writes.
+	rollups rollupDelta
 }
 
 func (w *eventWriter) add(typ string, data []byte) error {
@@ -237,7 +248,7 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 				delete(seenInBatch, m.Key)
 				continue
 			}
-			if err := mentions.Put(k, data); err != nil {
+			if err := putMention(mentions, ev, nil, &m, data); err != nil {
 				return err
 			}
 			if err := bySeen.Put(seenKey(at, m.Key), nil); err != nil {
@@ -369,13 +380,15 @@ func markAnswered(mentions *bolt.Bucket, ev *eventWriter, parentKey string, repl
 		return false, nil
 	}
 	first := parent.AnsweredAt == nil
+	old := parent
 	when := reply.CreatedAt
 	parent.AnsweredAt, parent.AnsweredBy = &when, reply.Author.Handle
 	data, err := json.Marshal(&parent)
 	if err != nil {
 		return false, err
 	}
-	if err := mentions.Put([]byte(parentKey), data); err != nil {
+	parent.Key = parentKey
+	if err := putMention(mentions, ev, &old, &parent, data); err != nil {
 		return false, err
 	}
 	return first, ev.add(EventMentionAnswered, data)
@@ -583,6 +596,7 @@ func (s *Store) SetHandling(key string, state ReplyState, assignee string, assig
 		if err := json.Unmarshal(v, &m); err != nil {
 			return fmt.Errorf("decode mention %s: %w", key, err)
 		}
+		old := m
 		when := ev.now
 		m.Handling, m.HandledBy, m.HandledAt = state, by, &when
 		if assign {
@@ -592,7 +606,8 @@ func (s *Store) SetHandling(key string, state ReplyState, assignee string, assig
 		if err != nil {
 			return err
 		}
-		if err := b.Put([]byte(key), data); err != nil {
+		m.Key = key
+		if err := putMention(b, ev, &old, &m, data); err != nil {
 			return err
 		}
 		return ev.add(EventMentionHandled, data)
@@ -622,13 +637,15 @@ func (s *Store) SaveScores(scores map[string]Score) error {
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("decode mention %s: %w", key, err)
 			}
+			old := m
 			sc := scores[key]
 			m.Score = &sc
 			data, err := json.Marshal(&m)
 			if err != nil {
 				return err
 			}
-			if err := mentions.Put([]byte(key), data); err != nil {
+			m.Key = key
+			if err := putMention(mentions, ev, &old, &m, data); err != nil {
 				return err
 			}
 			if err := ev.add(EventMentionScored, data); err != nil {

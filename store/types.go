@@ -139,6 +139,9 @@ type Score struct {
 	PII []Span `json:"pii,omitempty"`
 	// Audit is the reply audit of a brand's own public reply.
 	Audit *Audit `json:"audit,omitempty"`
+	// Topics names what a complaint is about ("delivery", "refund"), for
+	// the history's top complaint topics; empty when not a complaint.
+	Topics []string `json:"topics,omitempty"`
 }
 
 // ReplyState is where a mention stands with the brand's answer.

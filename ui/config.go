@@ -2,10 +2,10 @@
 // websocket hub that streams the store's events live, and the static
 // dashboard itself, embedded in the binary.
 //
-// There is no authentication yet (accounts come later). Until then the
-// server only binds to loopback addresses and only answers requests whose
-// Host is loopback or configured, so neither another machine nor a web page
-// using DNS rebinding can reach the data.
+// With http.auth: login every API request needs a session (see auth.go and
+// permissions.go). With auth: none the server only binds to loopback
+// addresses; in both modes it only answers requests whose Host is loopback
+// or configured, so a web page using DNS rebinding cannot reach the data.
 package ui
 
 import (
@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultListen is the address the dashboard listens on when none is
@@ -25,7 +26,7 @@ const DefaultListen = "127.0.0.1:8080"
 // Config is the http section of Pantau's configuration.
 type Config struct {
 	// Listen is host:port to bind to; empty means DefaultListen. It must be
-	// a loopback address while the dashboard has no authentication.
+	// a loopback address with auth: none.
 	Listen string `yaml:"listen"`
 	// PublicURL is the address people open, when it differs from Listen
 	// (for example behind a reverse proxy or an SSH tunnel with a name). Its
@@ -35,6 +36,17 @@ type Config struct {
 	// AllowedOrigins are further browser origins ("https://ops.example.com")
 	// that may open the websocket and post actions.
 	AllowedOrigins []string `yaml:"allowed_origins"`
+	// Auth is "login" (users log in; required off loopback) or "none"
+	// (loopback only: the demo). See AuthMode for the empty value.
+	Auth string `yaml:"auth"`
+	// InsecureCookie drops the session cookie's Secure flag, for a
+	// dashboard served over plain http to other machines (the cookie then
+	// crosses the network in clear: anyone who sees it can act as the user).
+	InsecureCookie bool `yaml:"insecure_cookie"`
+	// SessionIdle ends a session unused this long (default 2h); SessionMax
+	// ends any session this long after login (default 12h: one shift).
+	SessionIdle time.Duration `yaml:"session_idle"`
+	SessionMax  time.Duration `yaml:"session_max"`
 }
 
 // ListenAddr is the address to bind to, with the default applied.
@@ -50,7 +62,8 @@ func (c Config) ListenAddr() string {
 // changes what only a restart applies.
 func (c Config) Equal(o Config) bool {
 	return c.ListenAddr() == o.ListenAddr() && c.PublicURL == o.PublicURL &&
-		slices.Equal(c.AllowedOrigins, o.AllowedOrigins)
+		slices.Equal(c.AllowedOrigins, o.AllowedOrigins) &&
+		c.Auth == o.Auth && c.InsecureCookie == o.InsecureCookie && c.SessionIdle == o.SessionIdle && c.SessionMax == o.SessionMax
 }
 
 // Validate checks the section and returns every problem found, each message
@@ -64,7 +77,8 @@ func (c Config) Validate(path string) error {
 		return path + "." + name
 	}
 	var errs []error
-	if err := validateListen(c.ListenAddr()); err != nil {
+	errs = append(errs, c.validateAuth(field)...)
+	if err := validateListen(c.ListenAddr(), c.AuthMode() == AuthLogin); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", field("listen"), err))
 	}
 	if c.PublicURL != "" {
@@ -80,7 +94,7 @@ func (c Config) Validate(path string) error {
 	return errors.Join(errs...)
 }
 
-func validateListen(addr string) error {
+func validateListen(addr string, login bool) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%q is not host:port: %w", addr, err)
@@ -89,8 +103,8 @@ func validateListen(addr string) error {
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		return fmt.Errorf("%q: port must be a number from 0 to 65535", addr)
 	}
-	if !isLoopbackHost(host) {
-		return fmt.Errorf("%q: no authentication yet: bind to a loopback address (127.0.0.1, [::1] or localhost)", addr)
+	if !login && !isLoopbackHost(host) {
+		return fmt.Errorf("%q: no authentication (auth: none): bind to a loopback address (127.0.0.1, [::1] or localhost), or set http.auth: login", addr)
 	}
 	return nil
 }
@@ -129,4 +143,51 @@ func parseOrigin(s string, allowPath bool) (string, error) {
 		return "", fmt.Errorf("%q: an origin has no path", s)
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+// AuthMode is the effective http.auth: "login" or "none". An empty Auth
+// reads as none, so a Config built in code (tests, tools) keeps the
+// loopback-only dashboard; the daemon's config defaults it to login.
+func (c Config) AuthMode() string {
+	if c.Auth == AuthLogin {
+		return AuthLogin
+	}
+	return AuthNone
+}
+
+func (c Config) sessionIdle() time.Duration {
+	if c.SessionIdle > 0 {
+		return c.SessionIdle
+	}
+	return DefaultSessionIdle
+}
+
+func (c Config) sessionMax() time.Duration {
+	if c.SessionMax > 0 {
+		return c.SessionMax
+	}
+	return DefaultSessionMax
+}
+
+// validateAuth checks the account settings.
+func (c Config) validateAuth(field func(string) string) []error {
+	var errs []error
+	switch c.Auth {
+	case "", AuthLogin, AuthNone:
+	default:
+		errs = append(errs, fmt.Errorf("%s: %q is not login or none", field("auth"), c.Auth))
+	}
+	if c.SessionIdle < 0 || (c.SessionIdle > 0 && c.SessionIdle < time.Minute) {
+		errs = append(errs, fmt.Errorf("%s: must be at least 1m", field("session_idle")))
+	}
+	if c.SessionMax < 0 || (c.SessionMax > 0 && c.SessionMax < time.Minute) {
+		errs = append(errs, fmt.Errorf("%s: must be at least 1m", field("session_max")))
+	}
+	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {
+		errs = append(errs, fmt.Errorf("%s: longer than session_max (%s)", field("session_idle"), c.sessionMax()))
+	}
+	if c.InsecureCookie && c.AuthMode() != AuthLogin {
+		errs = append(errs, fmt.Errorf("%s: only means something with auth: login", field("insecure_cookie")))
+	}
+	return errs
 }

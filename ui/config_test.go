@@ -15,7 +15,7 @@ func TestConfigValidate(t *testing.T) {
 		"loopback v6":       {Config{Listen: "[::1]:9000"}, nil},
 		"localhost":         {Config{Listen: "localhost:9000"}, nil},
 		"other loopback":    {Config{Listen: "127.0.0.2:9000"}, nil},
-		"all interfaces":    {Config{Listen: ":8080"}, []string{"http.listen: ", "no authentication yet"}},
+		"all interfaces":    {Config{Listen: ":8080"}, []string{"http.listen: ", "no authentication"}},
 		"any address":       {Config{Listen: "0.0.0.0:8080"}, []string{"http.listen: ", "loopback"}},
 		"public address":    {Config{Listen: "192.0.2.10:8080"}, []string{"http.listen: "}},
 		"no port":           {Config{Listen: "127.0.0.1"}, []string{"http.listen: ", "host:port"}},

@@ -75,7 +75,7 @@ const (
 	defaultLimit   = 100
 	maxLimit       = 1000
 	shutdownWait   = 10 * time.Second
-	defaultActedBy = "dashboard"
+	defaultActedBy = "demo"
 )
 
 // Server is the dashboard's HTTP server: the JSON API, the websocket hub
@@ -97,6 +97,7 @@ type Server struct {
 	origins map[string]bool
 
 	served atomic.Bool
+	authState // accounts, sessions, handling: see authstate.go
 }
 
 // New builds a Server over st. cfg should have passed Validate; a nil
@@ -132,6 +133,7 @@ func New(cfg Config, st *store.Store, logger *slog.Logger, opts ...Option) *Serv
 		s.hosts[strings.ToLower(u.Hostname())] = true
 	}
 	s.hub = newHub(st, logger.With("component", "ws"), s.originAllowed)
+	s.initAuth()
 	s.static = mustLoadStatic()
 	s.handler = s.routes()
 	return s
@@ -151,6 +153,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/alerts/{id}/resolve", s.alertAction("resolve", AlertActions.Resolve))
 	mux.HandleFunc("GET /api/sources", s.listSources)
 	mux.HandleFunc("GET /api/events", s.listEvents)
+	mux.HandleFunc("GET /api/history", s.history)
+	mux.HandleFunc("GET /api/history/export", s.historyExport)
+	s.authRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -172,7 +177,7 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross-origin request refused")
 	}))
-	guarded := s.guard(csrf.Handler(mux))
+	guarded := s.guard(csrf.Handler(s.authenticate(mux)))
 	if len(own) == 0 {
 		return guarded
 	}
@@ -205,8 +210,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	// The same guard as Config.Validate, for a listener made some other way:
 	// without authentication the data must not leave this machine.
-	if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() {
-		return fmt.Errorf("ui: listening on %s: no authentication yet: bind to a loopback address", a)
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() && !s.loginMode() {
+		return fmt.Errorf("ui: listening on %s: no authentication (http.auth: none): bind to a loopback address", a)
 	}
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
@@ -215,6 +220,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer close(hubDone)
 		s.hub.run(hubCtx)
+	}()
+	usersDone := make(chan struct{})
+	go func() {
+		defer close(usersDone)
+		if s.directory != nil {
+			s.watchUsers(hubCtx)
+		}
 	}()
 
 	srv := &http.Server{
@@ -252,6 +264,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	<-hubDone
+	<-usersDone // no reload may touch the store after Serve returns
 	s.hub.wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -410,13 +423,19 @@ func (s *Server) getMention(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read samples", err)
 		return
 	}
+	notes, err := s.mentionNotes(key)
+	if err != nil {
+		s.internalError(w, r, "read notes", err)
+		return
+	}
 	maskMention(&m)
 	writeJSON(w, http.StatusOK, struct {
 		Seq     uint64          `json:"seq"`
 		Mention store.Mention   `json:"mention"`
 		Thread  []store.Mention `json:"thread"`
 		Samples []store.Sample  `json:"samples"`
-	}{seq, m, nonNil(maskMentions(thread)), nonNil(samples)})
+		Notes   []note          `json:"notes"`
+	}{seq, m, nonNil(maskMentions(thread)), nonNil(samples), notes})
 }
 
 // listAlerts answers GET /api/alerts. state is open, acknowledged,
@@ -491,6 +510,8 @@ func (s *Server) alertAction(verb string, do func(AlertActions, string, string) 
 			writeError(w, status, err.Error())
 			return
 		}
+		by = s.actor(r, by)
+		noteAudit(r, "alert."+verb, id, "")
 		a, err := do(s.actions, id, by)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -590,11 +611,19 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read events", err)
 		return
 	}
-	evs = maskEvents(evs)
+	more := len(evs) == limit
+	// next is where to go on from even when every event read was one this
+	// user may not see (and so left out).
+	next := since
+	if len(evs) > 0 {
+		next = evs[len(evs)-1].Seq
+	}
+	evs = filterEvents(maskEvents(evs), eventsFor(who(r)))
 	writeJSON(w, http.StatusOK, struct {
 		Events []store.Event `json:"events"`
 		More   bool          `json:"more"`
-	}{nonNil(evs), len(evs) == limit})
+		Next   uint64        `json:"next"`
+	}{nonNil(evs), more, next})
 }
 
 // healthz answers GET /healthz: the store answers and the hub runs.
@@ -786,7 +815,7 @@ func clip(s string, n int) string {
 
 // revealMention answers POST /api/reveal/{key...} with the mention's
 // original, unmasked text, and logs who asked: personal data is shown only
-// on purpose. (Until accounts exist, "by" is the name the user gives.)
+// on purpose. (With login, the logged-in user; without, the "by" given.)
 func (s *Server) revealMention(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if key == "" || len(key) > maxKeyLen {
@@ -798,7 +827,9 @@ func (s *Server) revealMention(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, err.Error())
 		return
 	}
-	if by == defaultActedBy {
+	by = s.actor(r, by)
+	noteAudit(r, "mention.reveal", key, "personal data shown")
+	if by == defaultActedBy && !s.loginMode() {
 		// Revealing is personal: the default actor name will not do.
 		writeError(w, http.StatusBadRequest, "by: say who reveals the personal data")
 		return

@@ -147,6 +147,9 @@ func (c *Config) applyDefaults() {
 	if c.Log.Format == "" {
 		c.Log.Format = "text"
 	}
+	if c.HTTP.Auth == "" {
+		c.HTTP.Auth = ui.AuthLogin
+	}
 }
 
 // validate checks every section and joins all problems; each message starts

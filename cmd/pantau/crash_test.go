@@ -92,7 +92,7 @@ func TestCrashDuringIngestLosesNothing(t *testing.T) {
 	config := filepath.Join(dir, "pantau.yaml")
 	os.WriteFile(config, []byte(fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 log: {level: warn}
 brands:
   - name: kilat
@@ -253,7 +253,7 @@ func TestSIGHUPWhileStartingAndWithABadConfig(t *testing.T) {
 	config := filepath.Join(dir, "pantau.yaml")
 	good := fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 brands: [{name: kilat, terms: ["kilat express"]}]
 sources: [{name: stream, kind: rss, url: %q, schedule: "@every 1s"}]
 `, filepath.Join(dir, "data"), addr, src.URL)

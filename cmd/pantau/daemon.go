@@ -97,14 +97,23 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	})
 
 	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithHandler("/hooks/{source}", hooks)}
+	// Accounts, the agents' mention actions and the admins' config view.
+	var shownConfig atomic.Pointer[Config]
+	shownConfig.Store(cfg)
+	uiOpts = append(uiOpts, accountOptions(&shownConfig, &current, logger)...)
 	// Acknowledge links in notifications land here.
 	if signer != nil {
 		uiOpts = append(uiOpts, ui.WithHandler("/ack", notify.AckHandler(signer.Verify, func(id, by string) error {
 			_, err := current.Acknowledge(id, by)
+			auditAckLink(st, logger, id, by, err)
 			return err
 		})))
 	}
 	srv := ui.New(cfg.HTTP, st, logger, uiOpts...)
+	if err := loadAccounts(srv, cfg, logger); err != nil {
+		ln.Close()
+		return err
+	}
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
@@ -133,6 +142,9 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			httpDone <- err // let the cleanup see it too
 			return fmt.Errorf("http server stopped: %w", err)
 		case <-hup:
+			if err := srv.ReloadUsers(true); err != nil {
+				logger.Error("users file reload failed; keeping the previous accounts", "err", err)
+			}
 			next, err := loadConfig(opts.ConfigPath)
 			if err != nil {
 				logger.Error("config reload failed; keeping the running config", "err", err)
@@ -157,6 +169,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			workMu.Unlock()
 			level.Set(mustLevel(next.Log.Level))
 			cfg = next
+			shownConfig.Store(next)
 			logger.Info("config reloaded", "sources", len(cfg.Sources), "rules", len(cfg.Rules))
 		}
 	}

@@ -34,6 +34,7 @@ Usage:
   pantau score < mentions.jsonl            score text: JSON lines ({"text": ...}) or plain lines
   pantau eval [-data DIR]                  measure the scorer on the labeled data in ../shared/data
   pantau audit < replies.jsonl             audit brand replies: JSON lines or plain lines
+  pantau user add|list|passwd|role|remove  manage dashboard accounts (pantau user help)
   pantau digest -config F -period daily|weekly [-at RFC3339] [-out FILE]
                                            render a reputation digest without sending it
   pantau version                           print the version
@@ -70,6 +71,8 @@ func pantau(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdEval(ctx, rest, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, rest, stdin, stdout, stderr)
+	case "user":
+		err = cmdUser(rest, stdin, stdout, stderr)
 	case "digest":
 		err = cmdDigest(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":

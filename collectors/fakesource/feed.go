@@ -111,36 +111,47 @@ func (f *Feed) released() []Item {
 }
 
 func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	etag, body, ctype, err := f.respond(r.Header.Get("If-None-Match"))
+	switch {
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	case body == nil:
+		w.WriteHeader(http.StatusNotModified)
+	default:
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", ctype)
+		w.Write(body)
+	}
+}
+
+// respond picks the released items, renders them and counts them as
+// served, all under one lock, so that Freeze and Served never fall between
+// a response's choice of items and its count: a test that freezes the feed
+// and then reads Served knows every item any response can carry. A nil
+// body means the client's ETag is current.
+func (f *Feed) respond(ifNoneMatch string) (etag string, body []byte, ctype string, err error) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	out := f.released()
 	if f.Window > 0 && len(out) > f.Window {
 		out = out[len(out)-f.Window:]
 	}
-	out = append([]Item(nil), out...)
-	f.mu.Unlock()
-
 	// The newest released item identifies this version of the feed.
-	etag := `"empty"`
+	etag = `"empty"`
 	if len(out) > 0 {
 		etag = fmt.Sprintf(`"%d-%s"`, len(out), url.PathEscape(out[len(out)-1].ID))
 	}
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
+	if ifNoneMatch == etag {
+		return etag, nil, "", nil
 	}
-	body, ctype, err := f.render(out)
+	body, ctype, err = f.render(out)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return "", nil, "", err
 	}
-	f.mu.Lock()
 	for _, it := range out {
 		f.served[it.ID]++
 	}
-	f.mu.Unlock()
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Content-Type", ctype)
-	w.Write(body)
+	return etag, body, ctype, nil
 }
 
 func (f *Feed) published(it Item) time.Time {
