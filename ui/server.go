@@ -96,7 +96,7 @@ type Server struct {
 	hosts   map[string]bool
 	origins map[string]bool
 
-	served atomic.Bool
+	served    atomic.Bool
 	authState // accounts, sessions, handling: see authstate.go
 }
 
