@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/expr-lang/expr/vm"
+
 	"github.com/pantau/pantau/alerting/audit"
 	"github.com/pantau/pantau/store"
 )
@@ -50,6 +52,11 @@ type Pipeline struct {
 	auditor     *audit.Auditor
 	cases       *caseIndex
 	casesLoaded bool // the index has been rebuilt from the store
+
+	// progs are the expression rules, compiled, by rule name.
+	progs map[string]*vm.Program
+	// spikes watch complaint volume per brand (spike.go).
+	spikes []SpikeConfig
 }
 
 // NewPipeline wires a pipeline. sc is normally a *ComposedScorer; a bare
@@ -72,6 +79,17 @@ func NewPipeline(st *store.Store, sc Scorer, rules []RuleConfig, logger *slog.Lo
 	p := &Pipeline{st: st, sc: sc, rules: slices.Clone(rules), log: logger, now: now, auditor: auditor, cases: newCaseIndex(caseWindow, caseLimit)}
 	if n, ok := sc.(interface{ Name() string }); ok {
 		p.name = n.Name()
+	}
+	p.progs = map[string]*vm.Program{}
+	for _, r := range rules {
+		if r.Expr == "" {
+			continue
+		}
+		if prog, err := CompileExpr(r.Expr); err == nil {
+			p.progs[r.Name] = prog
+		} else {
+			logger.Error("expression rule does not compile; it never matches", "rule", r.Name, "err", err)
+		}
 	}
 	return p
 }
@@ -383,6 +401,9 @@ func (p *Pipeline) Sweep(ctx context.Context, window time.Duration) error {
 	if err != nil {
 		return err
 	}
+	if err := p.CheckSpikes(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -563,6 +584,9 @@ func (p *Pipeline) evaluate(m *store.Mention, now time.Time) error {
 	var errs []error
 	for _, r := range p.rules {
 		v, ok := r.Match(m)
+		if r.Expr != "" {
+			v, ok = p.matchExpr(r, m)
+		}
 		if !ok {
 			continue
 		}
@@ -591,8 +615,14 @@ func (p *Pipeline) raise(r RuleConfig, m *store.Mention, v float64, now time.Tim
 		if a.Priority == m.Score.Priority && a.Summary == summary && slices.Equal(a.Reasons, m.Score.Reasons) {
 			return nil
 		}
-		a.Priority, a.Summary, a.Reasons, a.UpdatedAt = m.Score.Priority, summary, slices.Clone(m.Score.Reasons), now
-		_, err := p.st.PutAlert(a)
+		// In one transaction: the router may have changed the alert's
+		// level or snooze since it was read.
+		_, err := p.st.UpdateAlert(id, func(cur *store.Alert) error {
+			if cur.State == store.AlertOpen {
+				cur.Priority, cur.Summary, cur.Reasons, cur.UpdatedAt = m.Score.Priority, summary, slices.Clone(m.Score.Reasons), now
+			}
+			return nil
+		})
 		return err
 	}
 	if m.AnsweredAt != nil || closedByPeople(m, m.Score) {
@@ -659,9 +689,14 @@ func (p *Pipeline) resolve(closed map[string]string, now time.Time) error {
 			continue
 		}
 		why := closed[a.MentionKey]
-		a.State, a.By, a.UpdatedAt = store.AlertResolved, "", now
-		a.Reasons = append(slices.Clone(a.Reasons), why)
-		if _, err := p.st.PutAlert(a); err != nil {
+		_, err = p.st.UpdateAlert(id, func(cur *store.Alert) error {
+			if cur.State != store.AlertResolved {
+				cur.State, cur.By, cur.UpdatedAt = store.AlertResolved, "", now
+				cur.Reasons = append(slices.Clone(cur.Reasons), why)
+			}
+			return nil
+		})
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -717,6 +752,8 @@ func (p *Pipeline) alert(id, verb string) (store.Alert, error) {
 func summarize(r RuleConfig, m *store.Mention, v float64) string {
 	var what string
 	switch r.Metric {
+	case "":
+		what = "matched " + excerpt(oneLineExpr(r.Expr), 80)
 	case MetricSeverity:
 		what = fmt.Sprintf("severity %d >= %s", int(v), strconv.FormatFloat(r.Min, 'f', -1, 64))
 	case MetricOverdue:

@@ -47,6 +47,13 @@ type RuleConfig struct {
 	Sources []string `yaml:"sources"`
 	// Brands limits the rule to these brands; empty means all.
 	Brands []string `yaml:"brands"`
+	// Expr, instead of Metric and Min, is an expression over the score
+	// and the mention (see ExprEnv and docs/alerting.md), such as
+	// `complaint >= 0.7 && any_keyword(text, ["refund", "penipuan"])`.
+	Expr string `yaml:"expr"`
+	// Replies makes an expression rule look at the brand's own replies
+	// (their audit verdict, personal data) instead of customers' posts.
+	Replies bool `yaml:"replies"`
 }
 
 // maxRuleName bounds a rule name: it becomes part of alert ids and keys.
@@ -71,8 +78,16 @@ func (r RuleConfig) Validate(path string) error {
 	}
 	hi, known := metricMax(r.Metric)
 	switch {
+	case r.Expr != "" && (r.Metric != "" || r.Min != 0):
+		bad("expr", "set together with metric/min: a rule is either an expression or a threshold")
+	case r.Expr != "":
+		if _, err := CompileExpr(r.Expr); err != nil {
+			bad("expr", "rule %q: %v", r.Name, err)
+		}
+	case r.Replies:
+		bad("replies", "only for expression rules (metric rules reply_pii and reply_violation already look at replies)")
 	case r.Metric == "":
-		bad("metric", "required (want %s)", metricList)
+		bad("metric", "required (want %s, or an expr)", metricList)
 	case !known:
 		bad("metric", "unknown metric %q (want %s)", r.Metric, metricList)
 	case math.IsNaN(r.Min) || r.Min <= 0 || r.Min > hi:

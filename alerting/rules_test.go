@@ -21,7 +21,7 @@ func TestRuleValidate(t *testing.T) {
 		},
 		"missing name and metric": {
 			rule: RuleConfig{Min: 0.5},
-			want: []string{"rules[1].name: required", "rules[1].metric: required (want complaint, severity, virality, priority, overdue, escalated, reply_pii, reply_violation or customer_pii)"},
+			want: []string{"rules[1].name: required", "rules[1].metric: required (want complaint, severity, virality, priority, overdue, escalated, reply_pii, reply_violation or customer_pii, or an expr)"},
 		},
 		"name with the id separator": {
 			rule: RuleConfig{Name: "a|b", Metric: "priority", Min: 0.5},

@@ -25,7 +25,7 @@ var (
 	bucketSources  = []byte("sources")  // source name -> SourceState JSON
 	bucketEvents   = []byte("events")   // be(seq) -> Event JSON
 	bucketMeta     = []byte("meta")     // schema version and the like
-	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor, bucketRollups}
+	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor, bucketRollups, bucketSilences, bucketNotifyState}
 	keySchema      = []byte("schema")
 	schemaVersion  = schemaV2
 	errKeyTooLarge = errors.New("key too large")

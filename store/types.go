@@ -205,6 +205,13 @@ type Alert struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 	// By is who last changed the state by hand (empty for the system).
 	By string `json:"by,omitempty"`
+	// SnoozedUntil holds the alert's notifications back (not its record)
+	// until then.
+	SnoozedUntil *time.Time `json:"snoozed_until,omitempty"`
+	// Level is the escalation level the alert has reached (1 is the
+	// first; 0 before any route took it); EscalatedAt is when.
+	Level       int        `json:"level,omitempty"`
+	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
 }
 
 // AlertID builds the stable id of the alert a rule raises for a mention.

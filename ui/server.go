@@ -85,6 +85,7 @@ type Server struct {
 	st      *store.Store
 	log     *slog.Logger
 	actions AlertActions
+	ops     AlertOps // the leads' actions (alerts_api.go); nil: 503
 	hub     *hub
 	static  *staticFiles
 	handler http.Handler
@@ -151,6 +152,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/alerts", s.listAlerts)
 	mux.HandleFunc("POST /api/alerts/{id}/ack", s.alertAction("acknowledge", AlertActions.Acknowledge))
 	mux.HandleFunc("POST /api/alerts/{id}/resolve", s.alertAction("resolve", AlertActions.Resolve))
+	mux.HandleFunc("POST /api/alerts/{id}/snooze", s.snoozeAlert)
+	mux.HandleFunc("POST /api/alerts/{id}/escalate", s.escalateAlert)
+	mux.HandleFunc("GET /api/silences", s.listSilences)
+	mux.HandleFunc("POST /api/silences", s.addSilence)
+	mux.HandleFunc("DELETE /api/silences/{id}", s.deleteSilence)
+	mux.HandleFunc("GET /api/oncall", s.onCall)
 	mux.HandleFunc("GET /api/sources", s.listSources)
 	mux.HandleFunc("GET /api/events", s.listEvents)
 	mux.HandleFunc("GET /api/history", s.history)

@@ -162,14 +162,40 @@ func (d *Dispatcher) Enqueue(a store.Alert, receivers []string, action Action) e
 		ok = append(ok, r)
 	}
 	if len(ok) > 0 {
-		if err := d.enqueue(a, ok, action); err != nil {
+		if err := d.enqueue("", a, ok, action); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (d *Dispatcher) enqueue(a store.Alert, receivers []string, action Action) error {
+// EnqueueKeyed is Enqueue for a router that notifies about one alert (or
+// one group, under one alert id) more than once: the outbox items' ids
+// are built from key instead of the alert id, so each decision is
+// enqueued once (a replay changes nothing) while the message still
+// carries a.ID, the receivers' dedup key. Unknown receivers are reported
+// and the others enqueued.
+func (d *Dispatcher) EnqueueKeyed(key string, a store.Alert, receivers []string, action Action) error {
+	if !action.Valid() || key == "" {
+		return fmt.Errorf("enqueue alert %q: bad action %q or empty key", a.ID, action)
+	}
+	var errs []error
+	var ok []string
+	for _, r := range receivers {
+		if _, found := d.notifiers[r]; !found {
+			errs = append(errs, fmt.Errorf("enqueue alert %q: no receiver named %q", a.ID, r))
+			continue
+		}
+		ok = append(ok, r)
+	}
+	if len(ok) > 0 {
+		errs = append(errs, d.enqueue(key, a, ok, action))
+	}
+	return errors.Join(errs...)
+}
+
+// enqueue renders and stores the items; key, when set, makes their ids.
+func (d *Dispatcher) enqueue(key string, a store.Alert, receivers []string, action Action) error {
 	var m *store.Mention
 	if d.o.Mention != nil && a.MentionKey != "" {
 		mention, found, err := d.o.Mention(a.MentionKey)
@@ -187,7 +213,11 @@ func (d *Dispatcher) enqueue(a store.Alert, receivers []string, action Action) e
 	}
 	items := make([]store.OutboxItem, 0, len(receivers))
 	for _, r := range receivers {
-		items = append(items, store.OutboxItem{Receiver: r, AlertID: a.ID, Action: string(action), Payload: payload})
+		it := store.OutboxItem{Receiver: r, AlertID: a.ID, Action: string(action), Payload: payload}
+		if key != "" {
+			it.ID = store.OutboxID(key, r, string(action))
+		}
+		items = append(items, it)
 	}
 	if err := d.st.Enqueue(items...); err != nil {
 		return fmt.Errorf("enqueue alert %q: %w", a.ID, err)
@@ -223,7 +253,7 @@ func (d *Dispatcher) Notify(a store.Alert, action Action) error {
 	if len(to) == 0 {
 		return nil
 	}
-	return d.enqueue(a, to, action)
+	return d.enqueue("", a, to, action)
 }
 
 func (d *Dispatcher) route(name string) Route {

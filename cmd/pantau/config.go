@@ -18,6 +18,7 @@ import (
 	"github.com/pantau/pantau/alerting"
 	"github.com/pantau/pantau/alerting/digest"
 	"github.com/pantau/pantau/alerting/notify"
+	"github.com/pantau/pantau/alerting/route"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/ui"
 )
@@ -46,6 +47,12 @@ type Config struct {
 	AckLinks notify.AckConfig `yaml:"ack_links"`
 	// Digests schedules the daily and weekly reputation digests.
 	Digests digest.Config `yaml:"digests"`
+	// Spikes watch complaint volume per brand against its usual level.
+	Spikes []alerting.SpikeConfig `yaml:"spikes"`
+	// Routes and OnCall decide who hears about which alert, and when
+	// (docs/alerting.md).
+	Routes []route.RouteConfig    `yaml:"routes"`
+	OnCall []route.ScheduleConfig `yaml:"oncall"`
 }
 
 // LogConfig chooses the log's level and format.
@@ -197,6 +204,7 @@ func (c *Config) validate() error {
 	if _, err := c.Digests.Build("digests", c.Receivers, c.Scoring.Timezone); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, alerting.ValidateSpikes("spikes", c.Spikes, c.Rules), c.routing().Validate(c.receiverNames(), c.ruleNames()))
 	return errors.Join(errs...)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/pantau/pantau/alerting"
 	"github.com/pantau/pantau/alerting/audit"
 	"github.com/pantau/pantau/alerting/notify"
+	"github.com/pantau/pantau/alerting/route"
 	"github.com/pantau/pantau/alerting/textmodel"
 	"github.com/pantau/pantau/collectors"
 	"github.com/pantau/pantau/store"
@@ -89,6 +90,8 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	// every alert change; a reload swaps it.
 	var current currentPipeline
 	current.Store(work.pipe)
+	var router currentRouter
+	router.Store(work.router)
 	var workMu sync.Mutex
 	cleanups.push("collectors and sweep", func(ctx context.Context) error {
 		workMu.Lock()
@@ -96,7 +99,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		return work.stop(ctx)
 	})
 
-	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithHandler("/hooks/{source}", hooks)}
+	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithAlertOps(&router), ui.WithHandler("/hooks/{source}", hooks)}
 	// Accounts, the agents' mention actions and the admins' config view.
 	var shownConfig atomic.Pointer[Config]
 	shownConfig.Store(cfg)
@@ -104,6 +107,10 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	// Acknowledge links in notifications land here.
 	if signer != nil {
 		uiOpts = append(uiOpts, ui.WithHandler("/ack", notify.AckHandler(signer.Verify, func(id, by string) error {
+			if route.IsGroup(id) {
+				// A grouped notification's link acknowledges its alerts.
+				return router.Load().AcknowledgeGroup(id, by, current.Acknowledge)
+			}
 			_, err := current.Acknowledge(id, by)
 			auditAckLink(st, logger, id, by, err)
 			return err
@@ -166,6 +173,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			cancel()
 			work = fresh
 			current.Store(fresh.pipe)
+			router.Store(fresh.router)
 			workMu.Unlock()
 			level.Set(mustLevel(next.Log.Level))
 			cfg = next
@@ -187,9 +195,17 @@ type work struct {
 	notifyDone chan struct{}
 	stopSweep  context.CancelFunc
 	sweepDone  chan struct{}
+
+	// router decides who hears of which alert and when.
+	router *route.Engine
 }
 
 func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, signer *notify.AckSigner, logger *slog.Logger) (*work, error) {
+	// Before any collector can raise an alert: the router announces
+	// every alert from its first start on.
+	if err := route.MarkFirstStart(st, time.Now()); err != nil {
+		return nil, err
+	}
 	cols, err := collectors.Build(cfg.Sources, cfg.Brands, fetcher)
 	if err != nil {
 		return nil, err
@@ -198,7 +214,7 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	if err != nil {
 		return nil, fmt.Errorf("scoring: %w", err)
 	}
-	pipe := alerting.NewPipeline(st, scorer, cfg.Rules, logger, time.Now)
+	pipe := alerting.NewPipeline(st, scorer, cfg.Rules, logger, time.Now).WithSpikes(cfg.Spikes)
 	sched := collectors.NewScheduler(st, pipe, logger, time.Now)
 	byName := map[string]collectors.SourceConfig{}
 	for _, s := range cfg.Sources {
@@ -221,6 +237,14 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	renderer := &notify.Renderer{PublicURL: cfg.HTTP.PublicURL, Signer: signer, AckTTL: cfg.AckLinks.TTL, Mask: audit.MaskAll}
 	dispatcher := notify.NewDispatcher(st, notify.Notifiers(receivers), logger, time.Now,
 		notify.DispatcherOptions{Renderer: renderer, Mention: st.Mention, Routes: notify.Routes(receivers)})
+	// The router decides who hears of which alert and when (routes,
+	// grouping, silences, escalation); the dispatcher delivers.
+	router, err := route.New(cfg.routing(), route.Options{Store: st, Outbox: dispatcher, Filters: notify.Routes(receivers),
+		Logger: logger.With("component", "router"), Now: time.Now})
+	if err != nil {
+		sched.Stop(context.Background())
+		return nil, err
+	}
 	notifyCtx, stopNotify := context.WithCancel(context.Background())
 	notifyDone := make(chan struct{})
 	go func() {
@@ -229,12 +253,12 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 		wg.Go(func() { runDigests(notifyCtx, cfg, st, dispatcher.Wake, logger) })
 		wg.Add(2)
 		go func() { defer wg.Done(); logIfFailed(logger, "notification delivery", dispatcher.Run(notifyCtx)) }()
-		go func() { defer wg.Done(); logIfFailed(logger, "alert follower", dispatcher.FollowAlerts(notifyCtx, st)) }()
+		go func() { defer wg.Done(); router.Run(notifyCtx, routerPoll) }()
 		wg.Wait()
 	}()
 
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &work{pipe: pipe, sched: sched, stopSweep: cancel, sweepDone: make(chan struct{}), stopNotify: stopNotify, notifyDone: notifyDone}
+	w := &work{pipe: pipe, router: router, sched: sched, stopSweep: cancel, sweepDone: make(chan struct{}), stopNotify: stopNotify, notifyDone: notifyDone}
 	go func() {
 		defer close(w.sweepDone)
 		t := time.NewTicker(cfg.SweepInterval)

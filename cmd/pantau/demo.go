@@ -139,6 +139,7 @@ func startDemoPlatforms(dir string, now func() time.Time) (d *demoPlatforms, err
 	play := fakesource.GooglePlayDemo(now)
 	add("Google Play (Android Publisher API)", "PLAY", play)
 	add("YouTube (feeds, Data API)", "YOUTUBE", fakesource.YouTubeDemo(now))
+	add("team chat and pager (webhook receiver)", "RECEIVER", &demoReceiver{})
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +162,7 @@ func startDemoPlatforms(dir string, now func() time.Time) (d *demoPlatforms, err
 		"play-account.json": saKey,
 		"youtube-api-key":   []byte(fakesource.DemoYouTubeAPIKey),
 		"bluesky-password":  []byte(bsky.Password),
+		"webhook-secret":    []byte(demoWebhookSecret),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
