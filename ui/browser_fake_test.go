@@ -1,27 +1,15 @@
 package ui
 
-// contractFake stands in for the endpoints that other branches build at the
-// same time as the dashboard and that are not in this branch yet (the
-// leads' alert operations: snooze, escalate, silences, on call), answering
-// with exactly the shapes agreed in the contract. Every request goes to the
-// real server first; only when the real server has no such route ("no API
-// endpoint", 404) does the fake answer. Once a branch lands, its real
-// endpoint takes over by itself and the tests run against it.
-//
-// Accounts, sessions, CSRF, handling, notes, the audit log, the config
-// view and the history are real: startDashboard runs the server in login
-// mode with real users.
+// The browser tests run the real server: accounts, sessions, CSRF, the
+// permission table, handling, notes, the audit log, the config view, the
+// history and the leads' alert endpoints. Only the alert routing behind
+// those endpoints (ui.AlertOps, which the daemon adapts from the alerting
+// router) is a test double here: it records what the leads asked for.
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,152 +18,28 @@ import (
 	"github.com/pantau/pantau/ui/accounts"
 )
 
-type contractFake struct {
-	st   *store.Store
-	real http.Handler // the server's own handler, behind the fake
+// fakeRouting is the alert routing the leads' endpoints act through: it
+// records snoozes and escalations, keeps silences in memory and names who
+// is on call.
+type fakeRouting struct {
+	st *store.Store
 
 	mu       sync.Mutex
-	silences []map[string]any
-	calls    []string // what the alert operations were asked: "snooze ID 1h0m0s by NAME"
-	// history, when set, answers GET /api/history and its export if the
-	// real server lacks them.
-	history map[string]any
-	// used lists the routes the fake answered, for the report of what the
-	// real server still lacks.
-	used map[string]bool
+	calls    []string // "snooze ID 1h0m0s by NAME", "escalate ID by NAME"
+	silences []store.Silence
 }
 
-func newContractFake(st *store.Store) *contractFake {
-	return &contractFake{st: st, used: map[string]bool{}}
-}
+var _ AlertOps = (*fakeRouting)(nil)
 
-// tune installs the fake in front of a test server's handler.
-func (f *contractFake) tune(s *Server) {
-	real := s.handler
-	f.real = real
-	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/api/") {
-			real.ServeHTTP(w, r)
-			return
-		}
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
-		real.ServeHTTP(rec, r)
-		if rec.Code == http.StatusNotFound && strings.Contains(rec.Body.String(), "no API endpoint") {
-			if f.serve(w, r, body) {
-				return
-			}
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
-	})
-}
-
-// actor is who the real server says is logged in with r's cookies.
-func (f *contractFake) actor(r *http.Request) string {
-	me := httptest.NewRequest("GET", "/api/me", nil)
-	me.Host = r.Host
-	for _, c := range r.Cookies() {
-		me.AddCookie(c)
-	}
-	rec := httptest.NewRecorder()
-	f.real.ServeHTTP(rec, me)
-	var out struct{ User string }
-	json.Unmarshal(rec.Body.Bytes(), &out)
-	return out.User
-}
-
-// serve answers one request the real server lacks; false leaves the real
-// server's 404. The real server already authenticated the request, checked
-// its CSRF token and the role for the route (the permission table lists
-// the planned routes), so the fake only does the work.
-func (f *contractFake) serve(w http.ResponseWriter, r *http.Request, body []byte) bool {
-	path, m := r.URL.Path, r.Method
-	route := m + " " + path
-	mark := func(name string) {
-		f.mu.Lock()
-		f.used[name] = true
-		f.mu.Unlock()
-	}
-	switch {
-	case route == "GET /api/history" || route == "GET /api/history/export":
-		f.mu.Lock()
-		h := f.history
-		f.mu.Unlock()
-		if h == nil {
-			return false
-		}
-		mark(route)
-		writeJSON(w, 200, h)
-	case m == "POST" && strings.HasPrefix(path, "/api/alerts/") && (strings.HasSuffix(path, "/snooze") || strings.HasSuffix(path, "/escalate")):
-		mark("POST /api/alerts/{id}/snooze|escalate")
-		id := strings.TrimPrefix(path, "/api/alerts/")
-		id, verb := id[:strings.LastIndexByte(id, '/')], id[strings.LastIndexByte(id, '/')+1:]
-		var a store.Alert
-		var err error
-		if verb == "snooze" {
-			var in struct{ Minutes int }
-			json.Unmarshal(body, &in)
-			a, err = f.Snooze(id, time.Duration(in.Minutes)*time.Minute, f.actor(r))
-		} else {
-			a, err = f.Escalate(id, f.actor(r))
-		}
-		if err != nil {
-			writeError(w, 404, err.Error())
-			return true
-		}
-		writeJSON(w, 200, map[string]any{"alert": a})
-	case route == "GET /api/silences":
-		mark("GET /api/silences")
-		f.mu.Lock()
-		out := slices.Clone(f.silences)
-		f.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"silences": nonNil(out)})
-	case route == "POST /api/silences":
-		mark("POST /api/silences")
-		var s map[string]any
-		if json.Unmarshal(body, &s) != nil {
-			writeError(w, 400, "request body: want JSON")
-			return true
-		}
-		f.mu.Lock()
-		s["id"] = fmt.Sprintf("sil-%d", len(f.silences)+1)
-		s["by"] = f.actor(r)
-		f.silences = append(f.silences, s)
-		f.mu.Unlock()
-		writeJSON(w, 201, s)
-	case m == "DELETE" && strings.HasPrefix(path, "/api/silences/"):
-		mark("DELETE /api/silences/{id}")
-		id := strings.TrimPrefix(path, "/api/silences/")
-		f.mu.Lock()
-		f.silences = slices.DeleteFunc(f.silences, func(s map[string]any) bool { return s["id"] == id })
-		f.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	case route == "GET /api/oncall":
-		mark("GET /api/oncall")
-		writeJSON(w, 200, map[string]any{
-			"now":  []any{map[string]any{"level": 1, "name": "Sari Lestari", "receivers": []string{"slack-cs", "pagerduty"}}},
-			"next": []any{map[string]any{"level": 1, "name": "Budi Santoso", "from": time.Now().Add(3 * time.Hour).UTC().Format(time.RFC3339)}},
-		})
-	default:
-		return false
-	}
-	return true
-}
-
-func (f *contractFake) Snooze(id string, d time.Duration, by string) (store.Alert, error) {
+func (f *fakeRouting) Snooze(id string, d time.Duration, by string) (store.Alert, error) {
 	return f.alertCall(id, fmt.Sprintf("snooze %s %v by %s", id, d, by))
 }
 
-func (f *contractFake) Escalate(id, by string) (store.Alert, error) {
+func (f *fakeRouting) Escalate(id, by string) (store.Alert, error) {
 	return f.alertCall(id, fmt.Sprintf("escalate %s by %s", id, by))
 }
 
-func (f *contractFake) alertCall(id, call string) (store.Alert, error) {
+func (f *fakeRouting) alertCall(id, call string) (store.Alert, error) {
 	a, ok, err := f.st.Alert(id)
 	if err != nil {
 		return a, err
@@ -189,19 +53,36 @@ func (f *contractFake) alertCall(id, call string) (store.Alert, error) {
 	return a, nil
 }
 
-// report logs which contract routes the fake answered: what the real
-// server did not have yet when the test ran.
-func (f *contractFake) report(t *testing.T) {
+func (f *fakeRouting) Silences() ([]store.Silence, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var used []string
-	for k := range f.used {
-		used = append(used, k)
+	return slices.Clone(f.silences), nil
+}
+
+func (f *fakeRouting) AddSilence(s store.Silence) (store.Silence, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s.ID = fmt.Sprintf("sil-%d", len(f.silences)+1)
+	f.silences = append(f.silences, s)
+	return s, nil
+}
+
+func (f *fakeRouting) DeleteSilence(id, by string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.silences)
+	f.silences = slices.DeleteFunc(f.silences, func(s store.Silence) bool { return s.ID == id })
+	if len(f.silences) == n {
+		return fmt.Errorf("silence %q: %w", id, store.ErrNotFound)
 	}
-	slices.Sort(used)
-	if len(used) > 0 {
-		t.Logf("answered by the contract fake (not on the real server yet): %s", strings.Join(used, "; "))
-	}
+	return nil
+}
+
+func (f *fakeRouting) OnCall() (OnCall, error) {
+	return OnCall{
+		Now:  []OnDuty{{Level: 1, Name: "Sari Lestari", Receivers: []string{"slack-cs", "pagerduty"}}},
+		Next: []Handover{{Level: 1, Name: "Budi Santoso", From: time.Now().Add(3 * time.Hour).UTC()}},
+	}, nil
 }
 
 // shownConfig is what GET /api/config shows in the tests: a config as the
@@ -213,15 +94,26 @@ var shownConfig = map[string]any{
 	"sources": []any{map[string]any{"name": "news", "kind": "rss"}},
 }
 
-// startDashboard runs a server over st with the contract fake in front.
-// With users (name -> role; each one's password is name+"-pw"), people
-// must log in, with real accounts and sessions; without, the server runs
-// without login (the loopback demo).
-func startDashboard(t *testing.T, st *store.Store, users map[string]string) (*testServer, *contractFake) {
+// startDashboard runs a server over st. With users (name -> role; each
+// one's password is name+"-pw"), people must log in, with real accounts
+// and sessions; without, the server runs without login (the loopback
+// demo, where everyone acts as the admin "demo").
+func startDashboard(t *testing.T, st *store.Store, users map[string]string) (*testServer, *fakeRouting) {
 	t.Helper()
-	f := newContractFake(st)
+	f := &fakeRouting{st: st}
 	cfg := Config{}
-	opts := []Option{WithConfigView(func() any { return shownConfig })}
+	opts := []Option{WithAlertOps(f), WithConfigView(func() any { return shownConfig })}
+	return startWith(t, st, cfg, users, f, opts)
+}
+
+// demoOptions are the options of a server without login, for tests that
+// start their own.
+func demoOptions(st *store.Store) []Option {
+	return []Option{WithAlertOps(&fakeRouting{st: st}), WithConfigView(func() any { return shownConfig })}
+}
+
+func startWith(t *testing.T, st *store.Store, cfg Config, users map[string]string, f *fakeRouting, opts []Option) (*testServer, *fakeRouting) {
+	t.Helper()
 	if len(users) > 0 {
 		cfg.Auth = AuthLogin
 		path := filepath.Join(t.TempDir(), accounts.FileName)
@@ -241,8 +133,6 @@ func startDashboard(t *testing.T, st *store.Store, users map[string]string) (*te
 				t.Fatal(err)
 			}
 		}
-		f.tune(s)
 	}, opts...)
-	t.Cleanup(func() { f.report(t) })
 	return ts, f
 }

@@ -120,8 +120,7 @@ func TestBrowserCatchesUpAfterReconnect(t *testing.T) {
 	st := newTestStore(t)
 	first := mention("r1", "Sebelum putus: aplikasi error waktu checkout")
 	ingest(t, st, first)
-	f := newContractFake(st)
-	ts := startServer(t, st, Config{}, f.tune)
+	ts := startServer(t, st, Config{}, nil, demoOptions(st)...)
 	addr := ts.Host
 	b.open(t, ts.URL, "#/queue")
 	b.waitJS(t, "the first mention", has("queue", first.Text))
@@ -138,7 +137,7 @@ func TestBrowserCatchesUpAfterReconnect(t *testing.T) {
 	storeAlert(t, st, store.Alert{ID: "unanswered|rss:r2", Rule: "unanswered", MentionKey: "rss:r2", Source: "news",
 		State: store.AlertOpen, Summary: "Refund complaint unanswered for 1h", OpenedAt: now, UpdatedAt: now})
 
-	serveOn(t, relisten(t, addr), st, Config{}, newContractFake(st).tune)
+	serveOn(t, relisten(t, addr), st, Config{}, nil, demoOptions(st)...)
 	b.waitJS(t, "the mention sent while away", has("queue", away.Text))
 	b.waitJS(t, "the score sent while away", has("queue", "0.66"))
 	b.waitJS(t, "live again", `document.getElementById('conn').dataset.state === 'live'`)
@@ -163,7 +162,7 @@ func TestBrowserStartsOverWithReplacedStore(t *testing.T) {
 	b := newBrowser(t)
 	old := newTestStore(t)
 	ingestN(t, old, "old", 3) // 6 events
-	ts := startServer(t, old, Config{}, newContractFake(old).tune)
+	ts := startServer(t, old, Config{}, nil, demoOptions(old)...)
 	addr := ts.Host
 	b.open(t, ts.URL, "#/queue")
 	b.waitJS(t, "the old mentions", `document.querySelectorAll('#queue > li').length === 3`)
@@ -171,7 +170,7 @@ func TestBrowserStartsOverWithReplacedStore(t *testing.T) {
 
 	replaced := newTestStore(t)
 	ingest(t, replaced, mention("new-1", "From the restored store")) // 2 events
-	serveOn(t, relisten(t, addr), replaced, Config{}, newContractFake(replaced).tune)
+	serveOn(t, relisten(t, addr), replaced, Config{}, nil, demoOptions(replaced)...)
 	b.waitJS(t, "the restored store's state", has("queue", "From the restored store")+
 		` && document.querySelectorAll('#queue > li').length === 1`)
 	b.waitJS(t, "live again", `document.getElementById('conn').dataset.state === 'live'`)
