@@ -261,7 +261,7 @@ func TestBrowserMentionDetail(t *testing.T) {
 		"the reasons":             `[...document.querySelectorAll('#detail .reasons li')].map(l => l.textContent).join('|') === ` + js(strings.Join(sc.Reasons, "|")),
 		"the priority":            has("detail", "0.92"),
 		"the severity":            has("detail", "4 · blame"),
-		"the clock target":        has("detail", "Target 1h 0m"),
+		"the clock target":        has("detail", "Target 1h · overdue by"),
 		"overdue":                 has("detail", "overdue by") + ` && document.querySelector('#detail .waiting').classList.contains('overdue')`,
 		"the case link":           `document.querySelector('#detail a.case').getAttribute('href') === '#/mention/rss%3Ad0'`,
 		"the follow-up":           has("detail", "followed up without an answer"),

@@ -69,8 +69,8 @@ export function duration(d, withAgo) {
   let out;
   if (s < 45) return withAgo ? 'just now' : 'under a minute';
   if (s < 3600) out = Math.round(s / 60) + 'm';
-  else if (s < 86400) out = Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
-  else out = Math.floor(s / 86400) + 'd ' + Math.floor((s % 86400) / 3600) + 'h';
+  else if (s < 86400) out = Math.floor(s / 3600) + 'h' + (s % 3600 >= 60 ? ' ' + Math.floor((s % 3600) / 60) + 'm' : '');
+  else out = Math.floor(s / 86400) + 'd' + (s % 86400 >= 3600 ? ' ' + Math.floor((s % 86400) / 3600) + 'h' : '');
   return withAgo ? out + ' ago' : out;
 }
 
