@@ -43,8 +43,8 @@ const ctx = {
   get me() { return app.me; },
   can(action) { return can(app.me && app.me.role, action); },
   go(hash) { location.hash = hash; },
-  // seen tells the stream that a snapshot was read at seq: events after it
-  // that already arrived are handed back to replay over the snapshot.
+  // since hands a screen that just read a snapshot at seq the events after
+  // it that already arrived, to replay over the snapshot.
   since(seq) {
     return app.recent.filter((e) => e.seq > seq);
   },
@@ -52,7 +52,7 @@ const ctx = {
 
 // can says what a role may do, from the permission table agreed with the
 // server; the server refuses anything else with 403 whatever the page shows.
-export function can(role, action) {
+function can(role, action) {
   const table = {
     handle: ['agent', 'lead', 'admin'],
     alert_act: ['lead', 'admin'],
