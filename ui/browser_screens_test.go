@@ -762,3 +762,43 @@ func TestBrowserSourcesAndSettings(t *testing.T) {
 	b.checkProblems(t, httpErrors(401))
 	agent.checkProblems(t, httpErrors(401))
 }
+
+// TestBrowserRevealIsForLeads: a mention's personal data arrives masked;
+// a lead can show it on purpose (audited under their name), an agent has
+// no such button and the server refuses the agent all the same.
+func TestBrowserRevealIsForLeads(t *testing.T) {
+	st := newTestStore(t)
+	text := "Tolong hubungi saya di 081234567890 ya min"
+	ingest(t, st, mention("p1", text))
+	start := strings.Index(text, "0812")
+	sc := score(0.7, 2, "id")
+	sc.PII = []store.Span{{Kind: "phone", Start: start, End: start + 12}}
+	saveScore(t, st, "rss:p1", sc)
+	ts, _ := startDashboard(t, st, map[string]string{"lena": "lead", "sari": "agent"})
+
+	lead := newBrowser(t)
+	lead.login(t, ts.URL, "lena")
+	lead.do(t, chromedp.Navigate(ts.URL+"/#/mention/rss%3Ap1"))
+	lead.waitJS(t, "the masked text", `document.getElementById('detail').dataset.key === 'rss:p1' && document.querySelector('#detail .post.current .text') !== null`)
+	if shown := evalJS[string](t, lead, `document.querySelector('#detail .post.current .text').textContent`); strings.Contains(shown, "081234567890") {
+		t.Fatalf("personal data shown before asking: %q", shown)
+	}
+	lead.do(t, chromedp.Click(chromedp.CSS("#detail .reveal")))
+	lead.waitJS(t, "the original text", `document.querySelector('#detail .post.current .text').textContent === `+js(text))
+	lead.do(t, chromedp.Navigate(ts.URL+"/#/audit"))
+	lead.waitJS(t, "the reveal audited", has("audit-rows", "mention.reveal")+` && `+has("audit-rows", "lena"))
+
+	agent := newBrowser(t)
+	agent.login(t, ts.URL, "sari")
+	agent.do(t, chromedp.Navigate(ts.URL+"/#/mention/rss%3Ap1"))
+	agent.waitJS(t, "the agent's detail", `document.getElementById('detail').dataset.key === 'rss:p1'`)
+	if n := evalJS[int](t, agent, `document.querySelectorAll('#detail .reveal').length`); n != 0 {
+		t.Error("an agent has the reveal button")
+	}
+	code := awaitJS[int](t, agent, `fetch('api/me').then(r => r.json()).then(me => fetch('api/reveal/rss%3Ap1', {method: 'POST', headers: {'X-CSRF-Token': me.csrf}})).then(r => r.status)`)
+	if code != 403 {
+		t.Errorf("an agent's reveal: status %d, want 403", code)
+	}
+	lead.checkProblems(t, httpErrors(401))
+	agent.checkProblems(t, httpErrors(401, 403))
+}

@@ -48,6 +48,25 @@ function post(m, current) {
   const p = el('p', 'text', typeof m.text === 'string' ? m.text : '');
   if (tag) p.setAttribute('lang', tag);
   li.append(p);
+  // Personal data is masked; a lead may see it on purpose, and that is
+  // audited under their name (so only with a login).
+  const pii = m.score && Array.isArray(m.score.pii) ? m.score.pii.length : 0;
+  if (pii && d.ctx.can('reveal') && d.ctx.me && d.ctx.me.auth === 'login') {
+    const err = el('span', 'error');
+    const b = button('Show personal data (logged)', 'linkbtn reveal', async () => {
+      b.disabled = true;
+      try {
+        const res = await api.post('api/reveal/' + encodeURIComponent(m.key));
+        p.textContent = typeof res.text === 'string' ? res.text : '';
+        p.classList.add('revealed');
+        b.remove();
+      } catch (e) {
+        err.textContent = explain(e, 'Show personal data');
+        b.disabled = false;
+      }
+    });
+    li.append(b, err);
+  }
   if (!current && !m.by_brand) {
     const a = el('a', 'linkbtn', 'Open this post');
     a.setAttribute('href', '#/mention/' + encodeURIComponent(m.key));
