@@ -2,13 +2,12 @@
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t pantau .
 #
-# The dashboard has no accounts yet, so Pantau refuses to listen on anything
-# but loopback (http.listen must stay 127.0.0.1:8080, the default). Inside a
-# container that is the container's own loopback: `docker run -p 8080:8080`
-# does NOT make the dashboard reachable. Reach it through a reverse proxy
-# (with authentication) in the same pod or network namespace, e.g.
-# `docker run --network container:pantau ...`, or through an SSH tunnel to
-# a host that shares that namespace. See docs/operations.md.
+# The dashboard requires login (http.auth: login, the default), so in a
+# container set http.listen: 0.0.0.0:8080 and publish it behind a TLS
+# reverse proxy (session cookies are Secure), with http.public_url set to
+# the proxy's address. Create accounts with
+# `docker exec pantau /pantau user add NAME -role admin -config ...`.
+# See docs/operations.md and docs/accounts.md.
 
 # ---- build ------------------------------------------------------------------
 FROM golang:1.26 AS build
@@ -36,8 +35,7 @@ USER 65532:65532
 VOLUME ["/var/lib/pantau"]
 # Mount the config read-only at /etc/pantau/pantau.yaml, and secret files
 # (named by *_file fields) e.g. under /run/secrets.
-# Documentation only: the dashboard listens on the container's loopback, so
-# this port is not reachable from outside the container's network namespace.
+# The dashboard (with http.listen: 0.0.0.0:8080).
 EXPOSE 8080
 # SIGTERM (docker stop) shuts down gracefully within 15 s: use
 # `docker stop -t 20` / stop_grace_period: 20s, as docker's default is 10 s.

@@ -57,6 +57,8 @@ type Pipeline struct {
 	progs map[string]*vm.Program
 	// spikes watch complaint volume per brand (spike.go).
 	spikes []SpikeConfig
+	// onRaise, when set (OnAlertRaised), is told each alert opened.
+	onRaise func(rule string)
 }
 
 // NewPipeline wires a pipeline. sc is normally a *ComposedScorer; a bare
@@ -648,6 +650,9 @@ func (p *Pipeline) raise(r RuleConfig, m *store.Mention, v float64, now time.Tim
 		return err
 	}
 	p.log.Info("alert opened", "alert", id, "priority", a.Priority)
+	if p.onRaise != nil {
+		p.onRaise(r.Name)
+	}
 	return nil
 }
 

@@ -757,12 +757,19 @@ func FuzzJetstreamFrame(f *testing.F) {
 		if !keep {
 			return
 		}
-		// Jetstream events are dated by the server (time_us), which is
-		// what "now" is for the post's date.
-		fzCheckMentionAt(t, mn, KindBluesky, time.UnixMicro(ev.TimeUS))
 		if ev.TimeUS <= 0 {
-			return // scan refuses the frame outright: never decoded
+			// scan refuses the frame outright: the stream never decodes
+			// it, so it has no server time to date the post against.
+			return
 		}
+		// Jetstream events are dated by the server (time_us), which is
+		// what "now" is for the post's date; an absurd time_us is
+		// replaced by the fetcher's clock, as eventMention does.
+		now := time.UnixMicro(ev.TimeUS)
+		if y := now.UTC().Year(); y < 2000 || y > 9999 {
+			now = b.fetch.Now()
+		}
+		fzCheckMentionAt(t, mn, KindBluesky, now)
 		canon, err := json.Marshal(ev)
 		if err != nil {
 			t.Fatal(err)

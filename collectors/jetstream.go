@@ -783,7 +783,10 @@ func bskyCreatedAt(s string, event time.Time) time.Time {
 }
 
 func bskyValidDID(s string) bool {
-	return strings.HasPrefix(s, "did:") && len(s) <= 256 && !strings.ContainsAny(s, "/?# \t\n") && !strings.ContainsFunc(s, isHiddenRune)
+	// A DID may hold %-escapes; a broken one ("%0X") would make the
+	// post's link an invalid URL.
+	_, escErr := url.PathUnescape(s)
+	return strings.HasPrefix(s, "did:") && len(s) <= 256 && !strings.ContainsAny(s, "/?# \t\n") && !strings.ContainsFunc(s, isHiddenRune) && escErr == nil
 }
 
 func bskyValidRKey(s string) bool {

@@ -53,6 +53,9 @@ type Scheduler struct {
 	// refreshing is the refresh run's own state.
 	refreshing refreshState
 
+	// observe, when set (ObservePolls), is told about every poll.
+	observe PollObserver
+
 	cron *cron.Cron
 	// ctx is the parent of every poll the scheduler starts itself; Stop
 	// cancels it so shutdown does not wait for slow servers. An abandoned
@@ -269,15 +272,25 @@ func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
 		log.Error("load source state", "err", err)
 		return fmt.Errorf("source %q: load state: %w", name, err)
 	}
-	if st.NextAttempt.After(now) {
+	if st.NextAttempt.After(now) && clockWentBack(st, now) {
+		// The backoff was counted from an error recorded "in the future":
+		// the clock has been set back since. Waiting for that moment could
+		// silence the source for as long as the clock jumped; one early
+		// poll costs little.
+		log.Warn("the clock went back since the last error; not waiting for the old backoff", "last_error", st.LastError, "next_attempt", st.NextAttempt)
+	} else if st.NextAttempt.After(now) {
 		log.Debug("backing off", "next_attempt", st.NextAttempt)
 		return fmt.Errorf("source %q: %w until %s", name, ErrNotDue, st.NextAttempt.UTC().Format(time.RFC3339))
 	}
 
 	ctx, cancel := context.WithTimeout(pollCtx, j.timeout)
+	pollStart := time.Now()
 	b, err := s.poll(ctx, j.c, st.Cursor)
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && pollCtx.Err() == nil
 	cancel()
+	if s.observe != nil && pollCtx.Err() == nil {
+		s.observe(name, time.Since(pollStart), err)
+	}
 	// A partial failure (one storefront of several, one bad page) still
 	// brings a usable batch: store it, then record the failure, so one
 	// permanently broken part does not block the rest of the source.
@@ -306,7 +319,7 @@ func (s *Scheduler) run(pollCtx, ingestCtx context.Context, j *job) error {
 			log.Info("ingest abandoned", "err", redactText(err.Error()))
 			return err
 		}
-		return s.fail(log, j, st, now, "poll", fmt.Errorf("source %q: ingest: %w", name, err))
+		return s.fail(log, j, st, now, "poll", fmt.Errorf("source %q: %w", name, ingestError{err}))
 	}
 	level := slog.LevelDebug // a quiet poll is routine
 	if len(res.New) > 0 || len(res.Rejected) > 0 {
@@ -364,6 +377,12 @@ func (s *Scheduler) fail(log *slog.Logger, j *job, st store.SourceState, now tim
 	retryAfter := retryAfterOf(err)
 	n := st.ConsecutiveErrors + 1
 	delay := Backoff(n, retryAfter, s.rnd)
+	if errors.As(err, new(ingestError)) {
+		// The source answered; storing failed (a full disk, say). Backing
+		// the source off would only delay recovery once the store writes
+		// again: retry on the schedule.
+		delay = 0
+	}
 	next := now.Add(delay)
 	text := redactText(err.Error())
 	if _, rerr := s.states.RecordSourceError(j.c.Name(), j.c.Kind(), now, text, next); rerr != nil {

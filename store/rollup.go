@@ -557,11 +557,9 @@ func rollupsFromMentions(tx *bolt.Tx) (rollupDelta, error) {
 	return d, err
 }
 
-// migrateV1AddRollups brings a schema-1 store to schema 2: it builds the
-// hourly rollups from the mentions already stored. It is self-contained
-// (one transaction, no other state) so that it can move into a migration
-// framework as the step from 1 to 2.
-func migrateV1AddRollups(tx *bolt.Tx) error {
+// buildRollups is the migration to schema 3: it builds the hourly
+// rollups from the mentions already stored.
+func buildRollups(tx *bolt.Tx) error {
 	if err := tx.DeleteBucket(bucketRollups); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 		return err
 	}
@@ -575,11 +573,5 @@ func migrateV1AddRollups(tx *bolt.Tx) error {
 	if err := d.flush(tx); err != nil {
 		return fmt.Errorf("build rollups: %w", err)
 	}
-	return tx.Bucket(bucketMeta).Put(keySchema, schemaV2)
+	return nil
 }
-
-// schemaV1 is the schema before rollups; schemaV2 adds them.
-var (
-	schemaV1 = []byte{1}
-	schemaV2 = []byte{2}
-)

@@ -25,9 +25,8 @@ var (
 	bucketSources  = []byte("sources")  // source name -> SourceState JSON
 	bucketEvents   = []byte("events")   // be(seq) -> Event JSON
 	bucketMeta     = []byte("meta")     // schema version and the like
-	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor, bucketRollups, bucketSilences, bucketNotifyState}
+	allBuckets     = [][]byte{bucketMentions, bucketBySeen, bucketChildren, bucketSamples, bucketAlerts, bucketSources, bucketEvents, bucketMeta, bucketOutbox, bucketOutboxQueue, bucketOutboxCursor, bucketSamplesByAt, bucketRollups, bucketSilences, bucketNotifyState}
 	keySchema      = []byte("schema")
-	schemaVersion  = schemaV2
 	errKeyTooLarge = errors.New("key too large")
 )
 
@@ -56,6 +55,8 @@ type Store struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed (and replaced) after each commit with events
+
+	health writeHealth
 }
 
 // Open opens or creates the store file at path (mode 0600) and creates every
@@ -71,23 +72,22 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range bucketsToCreate() {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
+	// A file from a newer build is refused before anything is written to it.
+	err = refuseNewer(db)
+	if err == nil {
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, name := range bucketsToCreate() {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("create bucket %s: %w", name, err)
+				}
 			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		if bytes.Equal(meta.Get(keySchema), schemaV1) {
-			if err := migrateV1AddRollups(tx); err != nil {
-				return fmt.Errorf("migrate schema 1 to 2 (hourly rollups): %w", err)
-			}
-		}
-		if v := meta.Get(keySchema); v != nil && !bytes.Equal(v, schemaVersion) {
-			return fmt.Errorf("store schema version %v, this build reads %v", v, schemaVersion)
-		}
-		return meta.Put(keySchema, schemaVersion)
-	})
+			return nil
+		})
+	}
+	if err == nil {
+		// Each migration runs in its own transaction (migrate.go).
+		err = migrate(db)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -124,16 +124,26 @@ func (s *Store) notify() {
 // commit that recorded events.
 func (s *Store) update(fn func(tx *bolt.Tx, ev *eventWriter) error) error {
 	ev := &eventWriter{}
+	start := time.Now()
+	var fnErr error
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ev.b = tx.Bucket(bucketEvents)
 		ev.b.FillPercent = appendOnlyFill
 		ev.now = s.now()
-		if err := fn(tx, ev); err != nil {
-			return err
+		if fnErr = fn(tx, ev); fnErr != nil {
+			return fnErr
 		}
 		// The mention writes' rollup changes, in the same transaction.
-		return ev.rollups.flush(tx)
+		fnErr = ev.rollups.flush(tx)
+		return fnErr
 	})
+	// An error fn did not return came from bbolt itself: the commit
+	// could not be written.
+	var storageErr error
+	if err != nil && fnErr == nil {
+		storageErr = err
+	}
+	s.health.record(time.Since(start), storageErr, s.now())
 	if err == nil && ev.n > 0 {
 		s.notify()
 	}
@@ -287,6 +297,9 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 				return err
 			}
 			if err := samples.Put(sampleKey(sm.Key, sm.At), v); err != nil {
+				return err
+			}
+			if err := indexSample(tx, sm.Key, sm.At); err != nil {
 				return err
 			}
 		}

@@ -61,6 +61,9 @@ type DispatcherOptions struct {
 	// being woken (items enqueued by another process or straight through
 	// the store); default 1 min.
 	IdlePoll time.Duration
+	// Observe, when set, is told each attempt's outcome for a receiver:
+	// "delivered", "retry" or "failed" (given up).
+	Observe func(receiver, outcome string)
 }
 
 // Dispatcher delivers the outbox: one worker per receiver, each sending
@@ -352,6 +355,7 @@ func (d *Dispatcher) deliver(ctx context.Context, name string, n Notifier, it st
 			d.log.Error("notify: delivered, but could not record it; it will be sent again", "receiver", name, "alert", it.AlertID, "action", it.Action, "err", err)
 			return false
 		}
+		d.observe(name, "delivered")
 		d.log.Info("notify: delivered", "receiver", name, "alert", it.AlertID, "action", it.Action, "attempt", attempt, "latency", at.Sub(it.CreatedAt))
 		return true
 	}
@@ -365,6 +369,7 @@ func (d *Dispatcher) deliver(ctx context.Context, name string, n Notifier, it st
 			d.log.Error("notify: record failure", "receiver", name, "item", it.ID, "err", err)
 			return false
 		}
+		d.observe(name, "failed")
 		d.log.Error("notify: receiver refused the notification; giving up on it", "receiver", name, "alert", it.AlertID, "action", it.Action, "attempt", attempt, "err", err)
 		return true
 	}
@@ -373,8 +378,15 @@ func (d *Dispatcher) deliver(ctx context.Context, name string, n Notifier, it st
 		d.log.Error("notify: record retry", "receiver", name, "item", it.ID, "err", err)
 		return false
 	}
+	d.observe(name, "retry")
 	d.log.Warn("notify: delivery failed; will retry", "receiver", name, "alert", it.AlertID, "action", it.Action, "attempt", attempt, "retry_in", delay, "err", err)
 	return true
+}
+
+func (d *Dispatcher) observe(receiver, outcome string) {
+	if d.o.Observe != nil {
+		d.o.Observe(receiver, outcome)
+	}
 }
 
 // backoff is the wait before the next attempt: "full jitter" (a random

@@ -501,8 +501,23 @@ func fit(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, min
 }
 
 // fitGeneric fits a head on generic features only (no words).
+//
+// The generic heads are fitted on English and applied to Indonesian, so a
+// weight learned from a handful of English tweets must not steer them: a
+// feature seen in fewer than genMinSupport of the training rows is left
+// out of the fit, and its weight stays at its prior (zero for most). The
+// agent-address words ("min", "kak") are the case in point: four English
+// tweets have one, every other Indonesian complaint does.
 func fitGeneric(gen [][]float64, rows []int, ys []int, ws []float64, K int, l2 float64, pr priors) *head {
 	fz := &featurizer{vocab: map[string]int32{}, nExtra: 0}
+	var support [nGen]int
+	for _, i := range rows {
+		for k, x := range gen[i] {
+			if x != 0 {
+				support[k]++
+			}
+		}
+	}
 	sr := make([]sparseRow, len(rows))
 	for n, i := range rows {
 		w := 1.0
@@ -511,7 +526,7 @@ func fitGeneric(gen [][]float64, rows []int, ys []int, ws []float64, K int, l2 f
 		}
 		r := sparseRow{y: ys[i], w: w}
 		for k, x := range gen[i] {
-			if x != 0 {
+			if x != 0 && support[k] >= genMinSupport {
 				r.idx = append(r.idx, int32(k))
 				r.val = append(r.val, float32(x))
 			}
@@ -610,6 +625,10 @@ func (pr priors) vector(K, D, base int, names []string) []float64 {
 	}
 	return v
 }
+
+// genMinSupport is the number of training rows a feature must be seen in
+// for a generic head to learn its weight.
+const genMinSupport = 10
 
 // priorL2 is the penalty that holds weights with a prior near it.
 const priorL2 = 0.03

@@ -19,11 +19,14 @@ type Data struct {
 	EmoTTrain, EmoTValid []Labeled // IndoNLU EmoT: anger / happy / sadness / fear / love
 	Complaints           []Complaint
 	Severity             []Complaint // with Severity, Sentiment and Emotion
-	NusaXEN, NusaXID     []Labeled   // NusaX valid, Label "id|label" matched by ID
-	Vader                map[string]float64
-	VaderEmoji           map[string]string
-	Afinn                map[string]float64
-	AfinnEmoticon        map[string]float64
+	NusaXEN, NusaXID     []Labeled   // NusaX valid, matched by ID
+	// NusaX train: never trained on either (NusaX is for evaluation only);
+	// a second, larger check of the agreement.
+	NusaXTrainEN, NusaXTrainID []Labeled
+	Vader                      map[string]float64
+	VaderEmoji                 map[string]string
+	Afinn                      map[string]float64
+	AfinnEmoticon              map[string]float64
 
 	// Dropped counts training rows removed because their text is also in
 	// an evaluation set (SmSA valid, EmoT valid, NusaX).
@@ -85,10 +88,12 @@ func LoadData(dir string) (*Data, error) {
 			Sentiment: strings.ToLower(r[4]), Emotion: strings.ToLower(r[5]), Severity: atoi(r[6])})
 	}
 	for _, l := range []struct {
-		dst  *[]Labeled
-		name string
-	}{{&d.NusaXEN, "english"}, {&d.NusaXID, "indonesian"}} {
-		rows, err := readCSV(p("nusax-senti", l.name, "valid.csv"))
+		dst   *[]Labeled
+		name  string
+		split string
+	}{{&d.NusaXEN, "english", "valid"}, {&d.NusaXID, "indonesian", "valid"},
+		{&d.NusaXTrainEN, "english", "train"}, {&d.NusaXTrainID, "indonesian", "train"}} {
+		rows, err := readCSV(p("nusax-senti", l.name, l.split+".csv"))
 		if err != nil {
 			return nil, err
 		}

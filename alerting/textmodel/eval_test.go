@@ -13,15 +13,16 @@ import (
 // the seeds or the trainer that costs accuracy shows here, not in
 // production. Retraining that improves a figure should raise it here too.
 var achieved = map[string]float64{
-	"smsa_neg":          0.874,
-	"emot_anger":        0.699,
-	"nusax_agreement":   0.740,
-	"nusax_en_neg":      0.789,
-	"nusax_id_neg":      0.935,
-	"complaint_en":      0.752,
-	"complaint_generic": 0.730,
-	"severity_en_1_4":   0.360,
-	"severity_en_0_4":   0.398,
+	"smsa_neg":             0.875,
+	"emot_anger":           0.694,
+	"nusax_agreement":      0.740,
+	"nusax_en_neg":         0.789,
+	"nusax_id_neg":         0.935,
+	"complaint_en":         0.756,
+	"complaint_generic":    0.732,
+	"severity_en_1_4":      0.369,
+	"severity_en_0_4":      0.406,
+	"severity_generic_1_4": 0.392,
 }
 
 // evalMargin absorbs the noise of a 100-row set (one NusaX sentence is

@@ -49,6 +49,8 @@ const (
 	dFollowUp // chasing an answer
 	dPrivate  // a private channel
 	dSarcasm  // praise before a problem
+	dExcess   // excess: "too expensive", "terlalu lama"
+	dShould   // an unmet expectation: "should", "harusnya"
 	dWords    // length in words
 	nDense
 )
@@ -58,7 +60,7 @@ var DenseNames = [nDense]string{"lex_pos", "lex_neg", "pos_words", "neg_words", 
 	"neg_x_you", "neg_x_domain", "neg_x_cs",
 	"emo_pos", "emo_neg", "exclaim", "question", "shout", "elongated",
 	"cs_handle", "url", "hashtags", "negators", "problem", "request", "again", "domain",
-	"duration", "question_word", "address", "you", "accuse", "threat", "follow_up", "private", "sarcasm", "words"}
+	"duration", "question_word", "address", "you", "accuse", "threat", "follow_up", "private", "sarcasm", "excess", "should", "words"}
 
 // Generic features: the sentiment and anger of the text, read by its own
 // language's heads, their interactions with being addressed to someone,
@@ -210,6 +212,7 @@ func (z *scratch) scan(m *Model) {
 		lastNum  bool    // the previous token was a number or number word
 		lastUni  = -1    // feature index of the previous word, for "enak banget"
 		problem  int
+		excessAt = -1 // index of the last excess word
 	)
 	for i := range toks {
 		t := &toks[i]
@@ -315,6 +318,17 @@ func (z *scratch) scan(m *Model) {
 			z.emitPair(m, &toks[prev], t)
 		}
 		prev = i
+		// Excess: the word right after "too" or "terlalu", unless it is
+		// praise ("too good to be true" is still praise).
+		if excessAt >= 0 && i == excessAt+1 && !neg && (e == nil || e.val <= 1 && r&rExcess == 0) {
+			z.dense[dExcess]++
+		}
+		if r&rExcess != 0 {
+			excessAt = i
+		}
+		if r&rShould != 0 {
+			z.dense[dShould]++
+		}
 		if e == nil {
 			lastVal, lastNum, boost, damp = 0, false, max(boost-1, 0), false
 			continue
@@ -396,14 +410,17 @@ func (z *scratch) scan(m *Model) {
 		if r&rDomain != 0 {
 			z.dense[dDomain]++
 		}
-		if r&rTimeUnit != 0 && lastNum || r&rDuration != 0 {
+		if r&rTimeUnit != 0 && lastNum || r&rDuration != 0 || lastNum && t.e == m.minE {
 			z.dense[dDuration] = 1
 		}
+		// After a number, "min" is minutes ("waited 45 min"), and no
+		// address word is one: only "min" alone calls the agent.
+		afterNum := lastNum
 		lastNum = r&rNumWord != 0
 		if r&rQWord != 0 {
 			z.dense[dQWord]++
 		}
-		if r&rAddress != 0 {
+		if r&rAddress != 0 && !afterNum {
 			z.dense[dAddress]++
 		}
 		if r&rYou != 0 {
@@ -460,7 +477,7 @@ func (z *scratch) scan(m *Model) {
 	d[dCSHandle] = b2f(z.csHandle)
 	d[dURL] = b2f(z.urls > 0)
 	d[dHashtags] = log1pInt(z.hashtags)
-	for _, k := range [...]int{dNegs, dProblem, dRequest, dAgain, dDomain, dQWord, dAddress, dYou, dAccuse} {
+	for _, k := range [...]int{dNegs, dProblem, dRequest, dAgain, dDomain, dQWord, dAddress, dYou, dAccuse, dExcess, dShould} {
 		d[k] = log1pInt(int(d[k]))
 	}
 	d[dThreat] = b2f(z.threats != 0)

@@ -104,6 +104,12 @@ type Model struct {
 	enComplThr, genComplThr     float64
 	enComplLogit, genComplLogit float64 // their logits, subtracted from the heads' scores
 
+	// Filters over the keys with Indonesian, English and any weights
+	// (infer asks the one of the languages in play before the table).
+	wfID, wfEN, wfAny weightFilter
+	numE              int32 // entry of the number token "#"
+	minE              int32 // entry of "min" (the agent, or minutes after a number)
+
 	pool sync.Pool
 }
 
@@ -176,6 +182,22 @@ func Parse(fsys fs.FS) (*Model, error) {
 	m.genComplThr = m.threshold("gen_complaint", 0.5)
 	m.enComplLogit, m.genComplLogit = logit(m.enComplThr), logit(m.genComplThr)
 	m.linkPhrases()
+	var kID, kEN, kAny []uint64
+	for i := range m.ents {
+		e := &m.ents[i]
+		if e.wID >= 0 {
+			kID = append(kID, m.hashes[i])
+		}
+		if e.wEN >= 0 {
+			kEN = append(kEN, m.hashes[i])
+		}
+		if e.wID >= 0 || e.wEN >= 0 {
+			kAny = append(kAny, m.hashes[i])
+		}
+	}
+	m.wfID, m.wfEN, m.wfAny = newWeightFilter(kID), newWeightFilter(kEN), newWeightFilter(kAny)
+	m.numE = m.tab.get(hashNum)
+	m.minE = m.tab.get(hashString("min"))
 	for i, name := range m.names {
 		if strings.IndexByte(name, '#') >= 0 {
 			m.ents[i].roles |= rNoShow

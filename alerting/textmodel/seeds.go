@@ -40,6 +40,8 @@ const (
 	rNoLang                    // no language evidence: "no", "me", "de" are in too many languages
 	rNoShow                    // a feature not worth quoting in reasons ("for #"; set by Parse)
 	rPhrase                    // a phrase may start here (set by Parse)
+	rExcess                    // excess: "too", "terlalu" (what follows is too much of it)
+	rShould                    // what ought to be and is not: "should", "harusnya"
 )
 
 // slang maps informal spellings to one or two canonical words. Canonical
@@ -154,6 +156,11 @@ var roles = []struct {
 	{rBad, `menyesal kecewa buruk jelek rugi mahal lama ribet susah sulit lambat parah mengecewakan kapok
 		bohong palsu rusak telat terlambat kotor bau mengecewakan zonk
 		bad worst terrible awful disappointed disappointing regret slow expensive broken late`},
+	// Excess and unmet expectations: the disapproval of reviews that the
+	// valence lexicon reads as neutral or even positive ("too expensive",
+	// "terlalu lama", "should have been better", "harusnya dicek dulu").
+	{rExcess, `too terlalu kelewat kebanyakan overly`},
+	{rShould, `should shouldve couldve wouldve ought harusnya seharusnya mestinya semestinya sepatutnya`},
 	{rAcronym, `ylki bpkn ojk bpom cs cod atm bca bri bni pln pdam jne jnt sms usa uk ok pc tv
 		bbb ftc fcc fbi ceo pr ups usps dhl fedex nhs bt hp lg`},
 }

@@ -114,11 +114,20 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 	var acc [nSlots]float32
 	z.hits = z.hits[:0]
 	useID, useEN := o.idW > 0, o.idW < 1
+	wf := &m.wfAny
+	if !useID {
+		wf = &m.wfEN
+	} else if !useEN {
+		wf = &m.wfID
+	}
 	for n := range z.feats {
 		f := &z.feats[n]
 		i := f.e
 		if i == notLooked {
-			i = m.tab.get(f.h)
+			if !wf.has(f.h) {
+				continue
+			}
+			i = m.tab.getDirect(f.h)
 		}
 		if i < 0 {
 			continue

@@ -250,6 +250,34 @@ func TestSeverity(t *testing.T) {
 			t.Errorf("Severity(%q) = %d, want 0", text, a.Severity)
 		}
 	}
+	// Plain complaints that blame no one are not level 4 (blame), however
+	// often they call the agent ("min", "kak"): the generic head once
+	// learned "min" from four English tweets, where it meant minutes.
+	for _, text := range []string{
+		"udh 3 hari paket blm nyampe, kecewa bgt min",
+		"kok refund saya belum masuk ya min",
+		"min tolong dong pesanan saya gak bisa di-cancel",
+		"pesanan belum datang kak, tolong dicek",
+		"my order hasn't arrived yet after 3 days",
+	} {
+		if a := analyze(text); a.Severity < 1 || a.Severity > 2 {
+			t.Errorf("Severity(%q) = %d (complaint %.2f), want 1 or 2", text, a.Severity, a.Complaint)
+		}
+	}
+}
+
+// After a number, "min" is minutes, not the agent.
+func TestMinutesAreNotTheAgent(t *testing.T) {
+	m := Default()
+	for text, addr := range map[string]bool{"waited 45 min on hold": false, "halo min, paket saya belum sampai": true} {
+		e := m.Extract(text, "")
+		if got := e.Dense[dAddress] > 0; got != addr {
+			t.Errorf("%q: address %v, want %v", text, got, addr)
+		}
+		if !addr && e.Dense[dDuration] == 0 {
+			t.Errorf("%q: no waited duration", text)
+		}
+	}
 }
 
 func TestEvidence(t *testing.T) {

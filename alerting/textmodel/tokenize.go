@@ -106,14 +106,14 @@ func (z *scratch) tokenize(m *Model, s string) {
 		switch {
 		case isEmojiModifier(r):
 			i += size
-		case unicode.IsLetter(r):
-			i = z.word(m, s, i, false)
-		case isEmoji(r):
+		case isEmoji(r): // before IsLetter: a range test, not a table search
 			st := int32(len(z.norm))
 			z.norm = utf8.AppendRune(z.norm, r)
 			h := hashBytes(z.norm[st:])
 			z.push(tok{h: h, e: m.tab.get(h), s: st, t: uint16(len(z.norm)), kind: kEmoji})
 			i += size
+		case unicode.IsLetter(r):
+			i = z.word(m, s, i, false)
 		case r == '？':
 			z.punct(kQuest)
 			i += size
@@ -216,28 +216,24 @@ func (z *scratch) oneWord(m *Model, s string, i int, hashtag bool) int {
 		foreign      bool // a Latin letter with a diacritic: not English, not Indonesian
 	)
 	j := i
-	// Fast path: lower-case ASCII letters, hashed as they are copied.
-	h := uint64(fnvOffset)
+	// Fast path: a run of lower-case ASCII letters with no letter three
+	// times in a row is copied and hashed as a whole.
+	var p1, p2 byte
 	for j < len(s) {
 		c := s[j]
-		if c < 'a' || c > 'z' {
+		if c < 'a' || c > 'z' || c == p1 && c == p2 {
 			break
 		}
-		letters++
-		if rune(c) == last {
-			run++
-			if run >= 3 {
-				elong = true
-				j++
-				continue
-			}
-		} else {
-			last, run = rune(c), 1
-		}
-		z.norm = append(z.norm, c)
-		h ^= uint64(c)
-		h *= fnvPrime
+		p2, p1 = p1, c
 		j++
+	}
+	z.norm = append(z.norm, s[i:j]...)
+	h := hashString(s[i:j])
+	if letters = j - i; letters > 0 {
+		last, run = rune(p1), 1
+		if p1 == p2 {
+			run = 2
+		}
 	}
 	lower, ascii = letters, letters
 	fastLen := len(z.norm)
@@ -339,11 +335,11 @@ func (z *scratch) finish(m *Model, start int, h uint64, raw string, upper, lower
 	w := z.norm[start:]
 	if letters == 0 {
 		z.norm = z.norm[:start]
-		z.push(tok{h: hashNum, e: m.tab.get(hashNum), s: -1, kind: kNum})
+		z.push(tok{h: hashNum, e: m.numE, s: -1, kind: kNum})
 		return
 	}
 	z.words++
-	e := m.tab.get(h)
+	e := m.tab.getDirect(h) // most words are known: the filter would cost a cache line
 	var fl uint8
 	if elong {
 		fl |= tfElong

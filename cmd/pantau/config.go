@@ -20,6 +20,8 @@ import (
 	"github.com/pantau/pantau/alerting/notify"
 	"github.com/pantau/pantau/alerting/route"
 	"github.com/pantau/pantau/collectors"
+	"github.com/pantau/pantau/ops"
+	"github.com/pantau/pantau/store"
 	"github.com/pantau/pantau/ui"
 )
 
@@ -45,6 +47,10 @@ type Config struct {
 	Receivers []notify.ReceiverConfig `yaml:"receivers"`
 	// AckLinks signs the acknowledge links in notifications.
 	AckLinks notify.AckConfig `yaml:"ack_links"`
+	// Ops is the optional listener for metrics, health and backups.
+	Ops ops.Config `yaml:"ops"`
+	// Retention is how long each kind of data is kept.
+	Retention store.RetentionConfig `yaml:"retention"`
 	// Digests schedules the daily and weekly reputation digests.
 	Digests digest.Config `yaml:"digests"`
 	// Spikes watch complaint volume per brand against its usual level.
@@ -157,6 +163,7 @@ func (c *Config) applyDefaults() {
 	if c.HTTP.Auth == "" {
 		c.HTTP.Auth = ui.AuthLogin
 	}
+	c.Retention.ApplyDefaults()
 }
 
 // validate checks every section and joins all problems; each message starts
@@ -201,6 +208,7 @@ func (c *Config) validate() error {
 		errs = append(errs, r.Validate(fmt.Sprintf("rules[%d]", i)))
 	}
 	errs = append(errs, notify.ValidateReceivers(c.Receivers), c.AckLinks.Validate("ack_links"))
+	errs = append(errs, c.Ops.Validate("ops"), c.Retention.Validate("retention"))
 	if _, err := c.Digests.Build("digests", c.Receivers, c.Scoring.Timezone); err != nil {
 		errs = append(errs, err)
 	}

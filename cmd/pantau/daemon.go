@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -20,6 +21,7 @@ import (
 	"github.com/pantau/pantau/alerting/route"
 	"github.com/pantau/pantau/alerting/textmodel"
 	"github.com/pantau/pantau/collectors"
+	"github.com/pantau/pantau/ops"
 	"github.com/pantau/pantau/store"
 	"github.com/pantau/pantau/ui"
 )
@@ -68,6 +70,33 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
+	var opsLn net.Listener
+	if cfg.Ops.Listen != "" {
+		if opsLn, err = net.Listen("tcp", cfg.Ops.Listen); err != nil {
+			ln.Close()
+			return fmt.Errorf("ops: %w", err)
+		}
+	}
+	closeListeners := func() {
+		ln.Close()
+		if opsLn != nil {
+			opsLn.Close()
+		}
+	}
+
+	// The running config, for what reads it after a reload (metrics'
+	// source names, retention).
+	var running atomic.Pointer[Config]
+	running.Store(cfg)
+	var srv *ui.Server
+	metrics := ops.NewMetrics(ops.StateSource{
+		Store:   st,
+		Sources: func() []string { return sourceNames(running.Load()) },
+		Clients: func() int64 { return srv.LiveClients() },
+		Log:     logger,
+	})
+	var collecting atomic.Bool
+	health := &ops.Health{Store: st, CollectorsRunning: collecting.Load}
 
 	fetcher := collectors.NewFetcher(collectors.FetcherOptions{UserAgent: cfg.UserAgent})
 	// Inbound webhook sources are served by the dashboard's HTTP server at
@@ -78,14 +107,15 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	// takes a restart.
 	signer, err := cfg.AckLinks.Signer(time.Now)
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
-	work, err := startWork(cfg, st, fetcher, hooks, signer, logger)
+	work, err := startWork(cfg, st, fetcher, hooks, signer, logger, metrics)
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
+	collecting.Store(true)
 	// Dashboard actions go through the running pipeline, which serialises
 	// every alert change; a reload swaps it.
 	var current currentPipeline
@@ -96,14 +126,29 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 	cleanups.push("collectors and sweep", func(ctx context.Context) error {
 		workMu.Lock()
 		defer workMu.Unlock()
+		collecting.Store(false)
 		return work.stop(ctx)
 	})
+	retentionCtx, stopRetention := context.WithCancel(context.Background())
+	retentionDone := make(chan struct{})
+	go func() {
+		defer close(retentionDone)
+		runRetention(retentionCtx, st, func() store.RetentionConfig { return running.Load().Retention }, time.Now, logger)
+	}()
+	cleanups.push("retention", func(ctx context.Context) error {
+		stopRetention()
+		select {
+		case <-retentionDone:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
 
-	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithAlertOps(&router), ui.WithHandler("/hooks/{source}", hooks)}
+	uiOpts := []ui.Option{ui.WithAlertActions(&current), ui.WithAlertOps(&router), ui.WithHandler("/hooks/{source}", hooks),
+		ui.WithHandler("GET /readyz", http.HandlerFunc(health.Readyz))}
 	// Accounts, the agents' mention actions and the admins' config view.
-	var shownConfig atomic.Pointer[Config]
-	shownConfig.Store(cfg)
-	uiOpts = append(uiOpts, accountOptions(&shownConfig, &current, logger)...)
+	uiOpts = append(uiOpts, accountOptions(&running, &current, logger)...)
 	// Acknowledge links in notifications land here.
 	if signer != nil {
 		uiOpts = append(uiOpts, ui.WithHandler("/ack", notify.AckHandler(signer.Verify, func(id, by string) error {
@@ -116,7 +161,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			return err
 		})))
 	}
-	srv := ui.New(cfg.HTTP, st, logger, uiOpts...)
+	srv = ui.New(cfg.HTTP, st, logger, uiOpts...)
 	if err := loadAccounts(srv, cfg, logger); err != nil {
 		ln.Close()
 		return err
@@ -134,8 +179,25 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 		}
 	})
 
+	opsAddr := ""
+	if opsLn != nil {
+		opsCtx, stopOps := context.WithCancel(context.Background())
+		opsDone := make(chan error, 1)
+		go func() { opsDone <- ops.Serve(opsCtx, opsLn, ops.Handler(metrics, health, st, logger)) }()
+		cleanups.push("ops http", func(ctx context.Context) error {
+			stopOps()
+			select {
+			case err := <-opsDone:
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		opsAddr = "http://" + opsLn.Addr().String() + "/"
+	}
+
 	addr := "http://" + ln.Addr().String() + "/"
-	logger.Info("pantau started", "version", version, "dashboard", addr, "sources", len(cfg.Sources), "data", cfg.DataDir)
+	logger.Info("pantau started", "version", version, "dashboard", addr, "ops", opsAddr, "sources", len(cfg.Sources), "data", cfg.DataDir)
 	if opts.Ready != nil {
 		opts.Ready(addr)
 	}
@@ -160,7 +222,10 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			if !next.HTTP.Equal(cfg.HTTP) || next.DataDir != cfg.DataDir || !reflect.DeepEqual(next.AckLinks, cfg.AckLinks) {
 				logger.Warn("config reload: http, data_dir and ack_links changes take effect after a restart")
 			}
-			fresh, err := startWork(next, st, fetcher, hooks, signer, logger)
+			if next.Ops != cfg.Ops {
+				logger.Warn("config reload: ops changes take effect after a restart")
+			}
+			fresh, err := startWork(next, st, fetcher, hooks, signer, logger, metrics)
 			if err != nil {
 				logger.Error("config reload failed; keeping the running config", "err", err)
 				continue
@@ -177,7 +242,7 @@ func serve(ctx context.Context, cfg *Config, opts serveOptions) error {
 			workMu.Unlock()
 			level.Set(mustLevel(next.Log.Level))
 			cfg = next
-			shownConfig.Store(next)
+			running.Store(next)
 			logger.Info("config reloaded", "sources", len(cfg.Sources), "rules", len(cfg.Rules))
 		}
 	}
@@ -200,7 +265,7 @@ type work struct {
 	router *route.Engine
 }
 
-func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, signer *notify.AckSigner, logger *slog.Logger) (*work, error) {
+func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks *collectors.Webhooks, signer *notify.AckSigner, logger *slog.Logger, metrics *ops.Metrics) (*work, error) {
 	// Before any collector can raise an alert: the router announces
 	// every alert from its first start on.
 	if err := route.MarkFirstStart(st, time.Now()); err != nil {
@@ -214,8 +279,10 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	if err != nil {
 		return nil, fmt.Errorf("scoring: %w", err)
 	}
-	pipe := alerting.NewPipeline(st, scorer, cfg.Rules, logger, time.Now).WithSpikes(cfg.Spikes)
+	pipe := alerting.NewPipeline(st, timedScorer{scorer, metrics.ObserveScore}, cfg.Rules, logger, time.Now).WithSpikes(cfg.Spikes)
+	pipe.OnAlertRaised(metrics.AlertRaised)
 	sched := collectors.NewScheduler(st, pipe, logger, time.Now)
+	sched.ObservePolls(metrics.ObservePoll)
 	byName := map[string]collectors.SourceConfig{}
 	for _, s := range cfg.Sources {
 		byName[s.Name] = s
@@ -236,7 +303,7 @@ func startWork(cfg *Config, st *store.Store, fetcher *collectors.Fetcher, hooks 
 	}
 	renderer := &notify.Renderer{PublicURL: cfg.HTTP.PublicURL, Signer: signer, AckTTL: cfg.AckLinks.TTL, Mask: audit.MaskAll}
 	dispatcher := notify.NewDispatcher(st, notify.Notifiers(receivers), logger, time.Now,
-		notify.DispatcherOptions{Renderer: renderer, Mention: st.Mention, Routes: notify.Routes(receivers)})
+		notify.DispatcherOptions{Renderer: renderer, Mention: st.Mention, Routes: notify.Routes(receivers), Observe: metrics.Notification})
 	// The router decides who hears of which alert and when (routes,
 	// grouping, silences, escalation); the dispatcher delivers.
 	router, err := route.New(cfg.routing(), route.Options{Store: st, Outbox: dispatcher, Filters: notify.Routes(receivers),

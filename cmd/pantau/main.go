@@ -31,6 +31,11 @@ Usage:
   pantau demo [-listen ADDR] [-data DIR]   run against built-in fake sources (no network, no config)
   pantau run -config pantau.yaml           run the daemon
   pantau check-config pantau.yaml          validate a config file and exit
+  pantau backup -config F -out FILE        hot backup of the store (through the running daemon's ops listener)
+  pantau restore -config F -in FILE        replace the store with a backup (daemon stopped)
+  pantau compact -config F                 rewrite the store without its free pages (daemon stopped)
+  pantau soak [-duration 10m] [-rate 1000] [-clients 200]
+                                           load test: the daemon against fast fake sources and many dashboards
   pantau score < mentions.jsonl            score text: JSON lines ({"text": ...}) or plain lines
   pantau eval [-data DIR]                  measure the scorer on the labeled data in ../shared/data
   pantau audit < replies.jsonl             audit brand replies: JSON lines or plain lines
@@ -65,6 +70,14 @@ func pantau(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "check-config":
 		err = cmdCheckConfig(rest, stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		err = cmdRestore(rest, stdout, stderr)
+	case "compact":
+		err = cmdCompact(rest, stdout, stderr)
+	case "soak":
+		err = cmdSoak(ctx, rest, stdout, stderr)
 	case "score":
 		err = cmdScore(ctx, rest, stdin, stdout, stderr)
 	case "eval":
