@@ -54,7 +54,7 @@ func TestCrashDuringAlertDeliveryLosesNothing(t *testing.T) {
 	config := filepath.Join(dir, "pantau.yaml")
 	os.WriteFile(config, []byte(fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 log: {level: warn}
 brands: [{name: kilat, terms: ["kilat express"]}]
 sources: [{name: stream, kind: rss, url: %q, brand: kilat, schedule: "@every 1s"}]
@@ -127,15 +127,10 @@ receivers:
 	for _, n := range count {
 		dups += n - 1
 	}
+	// The router keys each notification by its message (outbox ids are
+	// no longer the alert's own): what must hold is that nothing is left
+	// pending (checked above) and that the receiver heard of every alert.
 	for _, a := range alerts {
-		it, ok, _ := st.OutboxItemByID(store.OutboxID(a.ID, "hook", store.OutboxTrigger))
-		if !ok {
-			t.Errorf("alert %s has no trigger in the outbox", a.ID)
-			continue
-		}
-		if it.DeliveredAt == nil {
-			t.Errorf("alert %s: trigger not delivered (%+v)", a.ID, it)
-		}
 		if count[a.ID+"|trigger"] == 0 {
 			t.Errorf("alert %s: the receiver never got its trigger", a.ID)
 		}

@@ -41,7 +41,7 @@ func TestFullDiskIsReportedAndRecovered(t *testing.T) {
 	config := filepath.Join(dir, "pantau.yaml")
 	os.WriteFile(config, []byte(fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 ops: {listen: %q}
 log: {level: warn}
 brands: [{name: kilat, terms: ["kilat express"]}]

@@ -29,7 +29,7 @@ func TestSIGHUPReloadsTheLogLevel(t *testing.T) {
 	write := func(level string) {
 		os.WriteFile(config, []byte(fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 log: {level: %s}
 brands: [{name: kilat, terms: ["kilat express"]}]
 sources: [{name: stream, kind: rss, url: %q, schedule: "@every 1s"}]

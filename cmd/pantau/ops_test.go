@@ -65,7 +65,7 @@ func TestOpsListenerBackupRestoreCompact(t *testing.T) {
 	config := filepath.Join(dir, "pantau.yaml")
 	os.WriteFile(config, []byte(fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 ops: {listen: %q}
 log: {level: warn}
 retention: {events: 30d, samples: 7d}

@@ -100,7 +100,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	config := filepath.Join(*dataDir, "soak.yaml")
 	if err := os.WriteFile(config, []byte(fmt.Sprintf(`
 data_dir: %q
-http: {listen: %q}
+http: {listen: %q, auth: none}
 ops: {listen: %q}
 log: {level: warn}
 brands: [{name: kilat, terms: ["kilat express"]}]
