@@ -147,6 +147,7 @@ func (s *Server) routes() http.Handler {
 	// Keys contain ':' and '/' (at:// URIs, URLs): clients percent-encode
 	// the key as one segment, which also keeps "//" from being cleaned away.
 	mux.HandleFunc("GET /api/mentions/{key...}", s.getMention)
+	mux.HandleFunc("GET /api/queue", s.listQueue)
 	mux.HandleFunc("POST /api/reveal/{key...}", s.revealMention)
 	mux.HandleFunc("GET /api/reply-report", s.replyReport)
 	mux.HandleFunc("GET /api/alerts", s.listAlerts)

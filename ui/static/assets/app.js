@@ -1,571 +1,343 @@
-// Pantau dashboard: a live feed of mentions, the open alerts and the health
-// of the sources, kept current over a websocket.
-//
-// Everything shown here comes from the internet and is hostile: text is only
-// ever set with textContent, attributes with setAttribute, and links only
-// after their scheme is checked to be http(s). Never innerHTML.
-(function () {
-  'use strict';
+// Pantau dashboard: who is logged in, which screens their role may use, the
+// hash router between those screens, and the one websocket that keeps them
+// live. Each screen lives in its own module.
+import { $, el, api, session, ApiError, explain, refreshClocks } from './lib.js';
+import { queueScreen } from './queue.js';
+import { detailScreen } from './detail.js';
+import { alertsScreen } from './alerts.js';
+import { historyScreen } from './history.js';
+import { sourcesScreen } from './sources.js';
+import { auditScreen } from './audit.js';
 
-  const MAX_FEED = 300;          // cards kept in the feed
-  const LONG_TEXT = 600;         // characters shown before "Show more"
-  const RECONNECT_MIN = 1000;    // ms
-  const RECONNECT_MAX = 30000;   // ms
-  const SEVERITY = ['none', 'no reproach', 'disapproval', 'accusation', 'blame'];
-  const CLOSE_RESYNC = 4001;     // the server asks for a fresh snapshot
+const RECONNECT_MIN = 1000; // ms
+const RECONNECT_MAX = 30000; // ms
+const CLOSE_RESYNC = 4001; // the server asks for a fresh snapshot
 
-  const state = {
-    lastSeq: 0,                  // newest event applied; resume point
-    mentions: new Map(),         // key -> mention shown in the feed
-    cards: new Map(),            // key -> <li>
-    alerts: new Map(),           // id -> open or acknowledged alert
-    sources: new Map(),          // name -> source state
-    ws: null,
-    attempts: 0,
-    retryTimer: 0,
-    countdown: 0,
-    retryFn: null,               // what the pending retry will run
+// The screens, in nav order. roles: who may open it (the server decides in
+// the end; this only keeps the nav honest). nav false: reached by a link.
+const screens = [
+  { name: 'queue', label: 'Queue', roles: ['agent', 'lead', 'admin'], mod: queueScreen },
+  { name: 'mention', label: 'Mention', roles: ['agent', 'lead', 'admin'], mod: detailScreen, nav: false },
+  { name: 'alerts', label: 'Alerts', roles: ['agent', 'lead', 'admin'], mod: alertsScreen },
+  { name: 'history', label: 'History', roles: ['lead', 'marketing', 'admin'], mod: historyScreen },
+  { name: 'sources', label: 'Sources & settings', roles: ['agent', 'lead', 'admin'], mod: sourcesScreen },
+  { name: 'audit', label: 'Audit log', roles: ['lead', 'admin'], mod: auditScreen },
+];
+
+const app = {
+  me: null, // {user, role, csrf, auth}
+  lastSeq: 0,
+  ws: null,
+  attempts: 0,
+  retryTimer: 0,
+  countdown: 0,
+  retryFn: null,
+  current: null,
+  live: false, // whether this role follows the websocket
+  recent: [], // the latest events, replayed over snapshots that are older
+};
+
+// The context every screen gets: the user, the API, navigation and the
+// resume point of the live stream.
+const ctx = {
+  get me() { return app.me; },
+  can(action) { return can(app.me && app.me.role, action); },
+  go(hash) { location.hash = hash; },
+  // since hands a screen that just read a snapshot at seq the events after
+  // it that already arrived, to replay over the snapshot.
+  since(seq) {
+    return app.recent.filter((e) => e.seq > seq);
+  },
+};
+
+// can says what a role may do, from the permission table agreed with the
+// server; the server refuses anything else with 403 whatever the page shows.
+function can(role, action) {
+  const table = {
+    handle: ['agent', 'lead', 'admin'],
+    alert_act: ['lead', 'admin'],
+    silence: ['lead', 'admin'],
+    reveal: ['lead', 'admin'],
+    config: ['admin'],
+    audit: ['lead', 'admin'],
+    history: ['lead', 'marketing', 'admin'],
   };
+  return !!(table[action] && table[action].includes(role));
+}
 
-  const $ = (id) => document.getElementById(id);
-  const feed = $('feed');
-  const alertsList = $('alerts');
-  const sourcesList = $('sources');
+function allowed(screen) {
+  return !!app.me && screen.roles.includes(app.me.role);
+}
 
-  // ---- small DOM helpers (text only) ----
+// ---- who is logged in ----
 
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
+async function loadMe() {
+  try {
+    return await api.get('api/me');
+  } catch (e) {
+    if (e instanceof ApiError && e.missing) {
+      // A server without accounts (before they existed): no login, and
+      // the loopback-only binding is the protection.
+      return { user: '', role: 'admin', csrf: '', auth: 'none' };
+    }
+    throw e;
   }
+}
 
-  // safeURL returns the URL if it is http(s), else null: javascript:,
-  // data: and friends must never become a link.
-  function safeURL(s) {
-    if (typeof s !== 'string' || s === '') return null;
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') ? u.href : null;
-    } catch (_) {
-      return null;
+function showLogin(message) {
+  stopLive();
+  // Nothing of the last user's stays on the page for the next one.
+  app.lastSeq = 0;
+  app.recent = [];
+  app.attempts = 0;
+  for (const s of screens) if (s.mounted && s.mod.reset) s.mod.reset();
+  app.me = null;
+  session.csrf = '';
+  document.body.dataset.role = '';
+  $('nav').replaceChildren();
+  $('whoami').hidden = true;
+  for (const s of screens) $('screen-' + s.name).hidden = true;
+  $('screen-forbidden').hidden = true;
+  $('screen-login').hidden = false;
+  $('login-error').textContent = message || '';
+  $('login-user').focus();
+}
+
+async function login(ev) {
+  ev.preventDefault();
+  const btn = $('login-submit');
+  btn.disabled = true;
+  $('login-error').textContent = '';
+  try {
+    const me = await api.post('api/login', { username: $('login-user').value.trim(), password: $('login-pass').value });
+    $('login-pass').value = '';
+    await begin(Object.assign({ auth: 'login' }, me));
+  } catch (e) {
+    $('login-error').textContent = e instanceof ApiError && e.status === 401 ? 'Wrong user name or password.' : explain(e, 'Login');
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function logout() {
+  try {
+    await api.post('api/logout');
+  } catch (_) { /* the session is gone either way */ }
+  location.hash = '';
+  showLogin('You are logged out.');
+}
+
+// begin starts the dashboard for a logged-in user.
+async function begin(me) {
+  app.me = me;
+  session.csrf = me.csrf || '';
+  document.body.dataset.role = me.role || '';
+  $('screen-login').hidden = true;
+  const who = $('whoami');
+  who.hidden = false;
+  $('whoami-name').textContent = me.auth === 'none' ? 'No login (local)' : (me.user || '?');
+  $('whoami-role').textContent = me.role || '';
+  $('logout').hidden = me.auth === 'none';
+  buildNav();
+  app.live = screens.some((s) => s.mod.live && allowed(s));
+  $('conn').hidden = !app.live;
+  for (const s of screens) {
+    if (allowed(s) && !s.mounted) {
+      s.mod.mount(ctx);
+      s.mounted = true;
     }
   }
+  route();
+  if (app.live) startLive();
+}
 
-  function link(href, text, cls) {
-    const url = safeURL(href);
-    if (!url) return el('span', cls, text);
-    const a = el('a', cls, text);
-    a.setAttribute('href', url);
-    a.setAttribute('target', '_blank');
-    a.setAttribute('rel', 'noopener noreferrer nofollow');
-    return a;
+function buildNav() {
+  const nav = $('nav');
+  nav.replaceChildren();
+  for (const s of screens) {
+    if (s.nav === false || !allowed(s)) continue;
+    const a = el('a', 'navlink', s.label);
+    a.setAttribute('href', '#/' + s.name);
+    a.dataset.screen = s.name;
+    if (s.name === 'queue') a.append(el('span', 'count', ''));
+    nav.append(a);
   }
+}
 
-  // A language tag is only used as an attribute when it looks like one.
-  function langTag(s) {
-    return typeof s === 'string' && /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(s) ? s : '';
-  }
+// ---- routing ----
 
-  // time shows a moment as "5m ago" ("opened 5m ago" with a prefix), or as
-  // a running clock ("for 2h 13m") when clock is set; refreshClocks keeps
-  // both current.
-  function time(when, prefix, clock) {
-    const t = el('time', 'ago');
-    const ms = parseTime(when);
-    if (!ms) return t;
-    t.setAttribute('datetime', new Date(ms).toISOString());
-    t.setAttribute('title', new Date(ms).toLocaleString());
-    t.dataset.ms = String(ms);
-    t.dataset.prefix = prefix || '';
-    if (clock) t.dataset.clock = '1';
-    t.textContent = timeText(t);
-    return t;
-  }
-
-  function timeText(t) {
-    const d = Date.now() - Number(t.dataset.ms);
-    return (t.dataset.prefix || '') + (t.dataset.clock ? duration(d, false) : duration(d, true));
-  }
-
-  // parseTime returns epoch ms, or 0 for a missing or Go zero time.
-  function parseTime(s) {
-    const ms = Date.parse(s);
-    return Number.isFinite(ms) && ms > 946684800000 ? ms : 0;
-  }
-
-  function duration(d, withAgo) {
-    const s = Math.max(0, Math.round(d / 1000));
-    let out;
-    if (s < 45) return withAgo ? 'just now' : 'under a minute';
-    if (s < 3600) out = Math.round(s / 60) + 'm';
-    else if (s < 86400) out = Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
-    else out = Math.floor(s / 86400) + 'd ' + Math.floor((s % 86400) / 3600) + 'h';
-    return withAgo ? out + ' ago' : out;
-  }
-
-  function pct(x) {
-    return Math.round(Math.max(0, Math.min(1, Number(x) || 0)) * 100) + '%';
-  }
-
-  function level(x) {
-    return x >= 0.7 ? 'hi' : x >= 0.4 ? 'mid' : 'lo';
-  }
-
-  // ---- the feed ----
-
-  function isComplaint(m) {
-    return !!(m.score && m.score.scored && m.score.complaint >= 0.5);
-  }
-
-  function isUnanswered(m) {
-    return !m.by_brand && !m.answered_at;
-  }
-
-  function matchesFilter(m) {
-    if ($('only-unanswered').checked && !isUnanswered(m)) return false;
-    if ($('only-complaints').checked && !isComplaint(m)) return false;
-    const q = $('filter').value.trim().toLowerCase();
-    if (!q) return true;
-    const a = m.author || {};
-    return [m.title, m.text, a.handle, a.display_name, m.source, m.kind]
-      .some((s) => typeof s === 'string' && s.toLowerCase().includes(q));
-  }
-
-  function metric(label, value, cls) {
-    const s = el('span', 'metric' + (cls ? ' ' + cls : ''));
-    s.append(el('span', 'label', label), el('b', null, value));
-    return s;
-  }
-
-  function renderMention(m) {
-    const sc = m.score;
-    const sev = sc && sc.scored ? Math.max(0, Math.min(4, sc.severity | 0)) : 0;
-    const li = el('li', 'card sev-' + sev);
-    if (m.by_brand) li.classList.add('brand');
-    if (isUnanswered(m)) li.classList.add('unanswered');
-    li.dataset.seen = String(parseTime(m.seen_at));
-    li.hidden = !matchesFilter(m);
-
-    const a = m.author || {};
-    const meta = el('div', 'meta');
-    // The platform is what an agent needs at a glance; the configured
-    // source's name is a hover away.
-    const src = el('span', 'badge platform', m.kind || m.source || '?');
-    if (m.source && m.source !== m.kind) src.setAttribute('title', 'Source: ' + m.source);
-    meta.append(src);
-    const who = link(a.profile_url, a.display_name || a.handle || 'unknown', 'author');
-    // Some platforms' handles carry their own "@" (YouTube's @name).
-    if (a.display_name && a.handle) who.append(' ', el('span', 'handle', a.handle.startsWith('@') ? a.handle : '@' + a.handle));
-    meta.append(who);
-    if (typeof a.followers === 'number') meta.append(el('span', 'followers', a.followers.toLocaleString() + ' followers'));
-    meta.append(time(m.created_at || m.seen_at));
-    const lang = (sc && sc.lang) || m.lang;
-    if (lang) meta.append(el('span', 'badge lang', String(lang).toUpperCase()));
-    if (typeof m.rating === 'number') meta.append(el('span', 'badge rating', m.rating + '★'));
-    if (m.by_brand) meta.append(el('span', 'badge brandtag', 'Brand reply'));
-    li.append(meta);
-
-    const tag = langTag(m.lang || (sc && sc.lang !== 'other' ? sc.lang : ''));
-    if (m.title) {
-      const h = el('h3', 'title', m.title);
-      if (tag) h.setAttribute('lang', tag);
-      li.append(h);
-    }
-    const text = typeof m.text === 'string' ? m.text : '';
-    const p = el('p', 'text', text.length > LONG_TEXT ? text.slice(0, LONG_TEXT) + '…' : text);
-    if (tag) p.setAttribute('lang', tag);
-    li.append(p);
-    if (text.length > LONG_TEXT) {
-      const more = el('button', 'linkbtn', 'Show more');
-      more.type = 'button';
-      more.addEventListener('click', () => {
-        const open = more.textContent === 'Show less';
-        p.textContent = open ? text.slice(0, LONG_TEXT) + '…' : text;
-        more.textContent = open ? 'Show more' : 'Show less';
-      });
-      li.append(more);
-    }
-
-    const scores = el('div', 'scores');
-    if (!sc && m.by_brand) {
-      // The brand's own replies are shown for context; they need no score.
-    } else if (!sc) {
-      scores.append(el('span', 'muted', 'Not scored yet'));
-    } else if (!sc.scored) {
-      scores.append(el('span', 'muted', 'Not scored: language not supported (' + (sc.lang || '?') + ')'));
-    } else {
-      scores.append(
-        metric('Complaint', pct(sc.complaint), level(sc.complaint)),
-        metric('Severity', sev + ' · ' + SEVERITY[sev], sev >= 3 ? 'hi' : sev === 2 ? 'mid' : 'lo'),
-        metric('Virality', pct(sc.virality), level(sc.virality)),
-        metric('Priority', (Number(sc.priority) || 0).toFixed(2)),
-      );
-    }
-    if (scores.children.length) li.append(scores);
-    if (sc && Array.isArray(sc.reasons) && sc.reasons.length) {
-      const ul = el('ul', 'reasons');
-      for (const r of sc.reasons.slice(0, 12)) ul.append(el('li', null, r));
-      li.append(ul);
-    }
-
-    const foot = el('div', 'foot');
-    if (m.answered_at) {
-      const s = el('span', 'answered', 'Answered' + (m.answered_by ? ' by @' + m.answered_by : '') + ' ');
-      s.append(time(m.answered_at));
-      foot.append(s);
-    } else if (!m.by_brand && sc && (sc.reply_state === 'no_reply_needed' || sc.reply_state === 'private' || sc.reply_state === 'resolved')) {
-      // The scorer (or an agent) settled it: no clock to show.
-      const label = { no_reply_needed: 'No reply needed', private: 'Moved to a private channel', resolved: 'Resolved' }[sc.reply_state];
-      foot.append(el('span', 'settled', label));
-    } else if (!m.by_brand) {
-      const since = parseTime(m.created_at) || parseTime(m.seen_at);
-      const s = el('span', 'waiting', 'Unanswered');
-      if (since) {
-        const t = time(m.created_at || m.seen_at, 'for ', true);
-        t.classList.add('clock');
-        s.append(' ', t);
-      }
-      foot.append(s);
-    }
-    if (safeURL(m.url)) foot.append(link(m.url, 'Open post ↗', 'open'));
-    if (foot.children.length) li.append(foot);
-    return li;
-  }
-
-  function upsertMention(m, flash) {
-    if (!m || typeof m.key !== 'string') return;
-    const old = state.cards.get(m.key);
-    const li = renderMention(m);
-    if (old) {
-      old.replaceWith(li);
-    } else {
-      // Keep the feed newest first, by when Pantau first saw each mention.
-      const seen = Number(li.dataset.seen);
-      let before = null;
-      for (const c of feed.children) {
-        if (Number(c.dataset.seen) <= seen) { before = c; break; }
-      }
-      if (!before && feed.children.length >= MAX_FEED) return; // older than all kept
-      feed.insertBefore(li, before);
-    }
-    state.mentions.set(m.key, m);
-    state.cards.set(m.key, li);
-    if (flash) li.classList.add('flash');
-    while (feed.children.length > MAX_FEED) {
-      const last = feed.lastElementChild;
-      for (const [k, c] of state.cards) {
-        if (c === last) { state.cards.delete(k); state.mentions.delete(k); break; }
-      }
-      last.remove();
-    }
-    feedChanged();
-  }
-
-  function feedChanged() {
-    $('feed-empty').hidden = feed.children.length > 0;
-    const open = [...state.mentions.values()].filter((m) => isUnanswered(m) && isComplaint(m)).length;
-    $('feed-count').textContent = open ? open + ' unanswered complaint' + (open === 1 ? '' : 's') : '';
-  }
-
-  function refilter() {
-    for (const [k, li] of state.cards) li.hidden = !matchesFilter(state.mentions.get(k));
-  }
-
-  // ---- alerts ----
-
-  function renderAlert(a) {
-    const li = el('li', 'alert state-' + (a.state === 'acknowledged' ? 'ack' : 'open'));
-    const head = el('div', 'alert-head');
-    head.append(el('span', 'badge state', a.state === 'acknowledged' ? 'Acknowledged' : 'Open'));
-    head.append(el('span', 'rule', a.rule || 'alert'));
-    head.append(time(a.opened_at, 'opened '));
-    li.append(head);
-    li.append(el('p', 'summary', a.summary || a.mention_key || ''));
-    if (Array.isArray(a.reasons) && a.reasons.length) {
-      const ul = el('ul', 'reasons');
-      for (const r of a.reasons.slice(0, 8)) ul.append(el('li', null, r));
-      li.append(ul);
-    }
-    const info = [a.source, a.brand, 'priority ' + (Number(a.priority) || 0).toFixed(2)].filter(Boolean).join(' · ');
-    li.append(el('div', 'alert-meta', info));
-    if (a.state === 'acknowledged' && a.by) li.append(el('div', 'alert-meta', 'Acknowledged by ' + a.by));
-
-    const err = el('p', 'error');
-    err.setAttribute('role', 'alert');
-    const actions = el('div', 'actions');
-    if (a.state !== 'acknowledged') actions.append(actionButton(a, 'ack', 'Acknowledge', err));
-    actions.append(actionButton(a, 'resolve', 'Resolve', err));
-    if (a.mention_key) {
-      const show = el('button', 'linkbtn', 'Show mention');
-      show.type = 'button';
-      show.addEventListener('click', () => showMention(a.mention_key));
-      actions.append(show);
-    }
-    li.append(actions, err);
-    return li;
-  }
-
-  function actionButton(a, verb, label, errEl) {
-    const b = el('button', 'btn ' + verb, label);
-    b.type = 'button';
-    b.addEventListener('click', async () => {
-      b.disabled = true;
-      errEl.textContent = '';
-      try {
-        const body = JSON.stringify({ by: $('agent').value.trim() });
-        const res = await fetch('api/alerts/' + encodeURIComponent(a.id) + '/' + verb, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body,
-        });
-        const data = await res.json().catch(() => ({}));
-        if (!res.ok) throw new Error(data.error || ('HTTP ' + res.status));
-        upsertAlert(data.alert);
-      } catch (e) {
-        errEl.textContent = label + ' failed: ' + e.message;
-        b.disabled = false;
-      }
-    });
-    return b;
-  }
-
-  function upsertAlert(a) {
-    if (!a || typeof a.id !== 'string') return;
-    if (a.state === 'open' || a.state === 'acknowledged') state.alerts.set(a.id, a);
-    else state.alerts.delete(a.id);
-    renderAlerts();
-  }
-
-  function renderAlerts() {
-    const list = [...state.alerts.values()].sort((x, y) =>
-      (x.state === y.state ? 0 : x.state === 'open' ? -1 : 1) ||
-      (Number(y.priority) || 0) - (Number(x.priority) || 0) ||
-      parseTime(y.opened_at) - parseTime(x.opened_at));
-    alertsList.replaceChildren(...list.map(renderAlert));
-    $('alerts-empty').hidden = list.length > 0;
-    const open = list.filter((a) => a.state === 'open').length;
-    $('alert-count').textContent = open ? String(open) : '';
-  }
-
-  function showMention(key) {
-    const li = state.cards.get(key);
-    if (!li) return;
-    li.hidden = false;
-    li.scrollIntoView({ behavior: 'smooth', block: 'center' });
-    li.classList.remove('focus');
-    void li.offsetWidth; // restart the highlight animation
-    li.classList.add('focus');
-  }
-
-  // ---- sources ----
-
-  function renderSource(s) {
-    const failing = s.consecutive_errors > 0;
-    const never = !parseTime(s.last_success);
-    const li = el('li', 'source ' + (failing ? 'failing' : never ? 'waiting' : 'ok'));
-    const head = el('div', 'source-head');
-    head.append(el('span', 'dot'), el('b', null, s.source), el('span', 'kind', s.kind || ''));
-    head.append(el('span', 'status', failing ? s.consecutive_errors + (s.consecutive_errors === 1 ? ' error' : ' errors in a row') : never ? 'no data yet' : 'OK'));
-    li.append(head);
-    const d = el('div', 'detail');
-    if (!never) d.append('Last success ', time(s.last_success), ' · ');
-    const items = Number(s.items_seen) || 0;
-    d.append(items.toLocaleString() + (items === 1 ? ' mention' : ' mentions'));
-    // Items per hour over the last day, from the store's hourly counts.
-    const dayAgo = Date.now() - 24 * 3600 * 1000;
-    const lastDay = (Array.isArray(s.hourly) ? s.hourly : [])
-      .filter((h) => parseTime(h.hour) > dayAgo)
-      .reduce((n, h) => n + (Number(h.n) || 0), 0);
-    d.append(' · ' + (lastDay / 24).toFixed(1) + '/h');
-    // Lag: how old the newest mention from this source is.
-    const newest = parseTime(s.newest);
-    if (newest) d.append(' · newest ' + duration(Math.max(0, Date.now() - newest)) + ' old');
-    li.append(d);
-    // What the source can and cannot see, in its own words.
-    if (s.coverage) li.append(el('div', 'coverage', s.coverage));
-    if (failing && s.last_error_text) li.append(el('div', 'errtext', s.last_error_text));
-    const next = parseTime(s.next_attempt);
-    if (failing && next > Date.now()) li.append(el('div', 'detail', 'Next try in ' + duration(next - Date.now())));
-    return li;
-  }
-
-  function upsertSource(s) {
-    if (!s || typeof s.source !== 'string') return;
-    state.sources.set(s.source, s);
-    const list = [...state.sources.values()].sort((x, y) =>
-      (y.consecutive_errors > 0) - (x.consecutive_errors > 0) || x.source.localeCompare(y.source));
-    sourcesList.replaceChildren(...list.map(renderSource));
-    $('sources-empty').hidden = list.length > 0;
-  }
-
-  // ---- events ----
-
-  function applyEvent(e) {
-    switch (e.type) {
-      case 'mention.new':
-      case 'mention.scored':
-      case 'mention.answered':
-        upsertMention(e.data, true);
-        break;
-      case 'alert':
-        upsertAlert(e.data);
-        break;
-      case 'source.health':
-        upsertSource(e.data);
-        break;
-      default:
-        // Newer servers may send event types this page does not know yet.
-    }
-  }
-
-  // ---- connection ----
-
-  function setConn(s, text) {
-    $('conn').dataset.state = s;
-    $('conn-text').textContent = text;
-  }
-
-  async function getJSON(path) {
-    const res = await fetch(path, { headers: { Accept: 'application/json' } });
-    if (!res.ok) throw new Error(path + ': HTTP ' + res.status);
-    return res.json();
-  }
-
-  // loadSnapshot fills the page from the API. Each answer carries the event
-  // seq read before its data; resuming the stream from the smallest one
-  // replays whatever changed meanwhile (applying an event twice is harmless:
-  // every update replaces the record by its key).
-  async function loadSnapshot() {
-    const [ms, al, src] = await Promise.all([
-      getJSON('api/mentions?limit=100'),
-      getJSON('api/alerts?state=active&limit=200'),
-      getJSON('api/sources'),
-    ]);
-    for (const m of ms.mentions.slice().reverse()) upsertMention(m, false);
-    for (const a of al.alerts) state.alerts.set(a.id, a);
-    renderAlerts();
-    for (const s of src.sources) upsertSource(s);
-    state.lastSeq = Math.min(ms.seq, al.seq, src.seq);
-  }
-
-  function connect() {
-    cancelRetry();
-    const url = new URL('ws?since=' + state.lastSeq, location.href);
-    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    setConn('connecting', state.attempts ? 'Reconnecting…' : 'Connecting…');
-    let ws;
-    try {
-      ws = new WebSocket(url.href);
-    } catch (_) {
-      retry(connect);
+function route() {
+  if (!app.me) return;
+  const hash = location.hash.replace(/^#\/?/, '');
+  const slash = hash.indexOf('/');
+  const name = slash < 0 ? hash : hash.slice(0, slash);
+  const arg = slash < 0 ? '' : hash.slice(slash + 1);
+  let screen = screens.find((s) => s.name === name);
+  if (!screen) {
+    screen = screens.find((s) => s.nav !== false && allowed(s));
+    if (!screen) {
+      showForbidden();
       return;
     }
-    state.ws = ws;
-    ws.addEventListener('open', () => {
-      state.attempts = 0;
-      setConn('live', 'Live');
+    history.replaceState(null, '', '#/' + screen.name);
+  }
+  $('screen-forbidden').hidden = true;
+  if (!allowed(screen)) {
+    showForbidden();
+    return;
+  }
+  if (app.current && app.current !== screen && app.current.mod.hide) app.current.mod.hide();
+  for (const s of screens) $('screen-' + s.name).hidden = s !== screen;
+  app.current = screen;
+  for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('active', a.dataset.screen === screen.name);
+  let decoded = arg;
+  try { decoded = decodeURIComponent(arg); } catch (_) { /* keep it raw */ }
+  // Screens get the argument decoded, and raw for those that read query
+  // parameters from it (a digest links #/history/from=…&to=…).
+  screen.mod.show(decoded, arg);
+}
+
+function showForbidden() {
+  for (const s of screens) $('screen-' + s.name).hidden = true;
+  if (app.current && app.current.mod.hide) app.current.mod.hide();
+  app.current = null;
+  $('screen-forbidden').hidden = false;
+}
+
+// ---- the live stream ----
+
+function setConn(state, text) {
+  $('conn').dataset.state = state;
+  $('conn-text').textContent = text;
+}
+
+// startLive reads each live screen's snapshot (each says the seq it read
+// before its data) and follows the stream from the oldest of them.
+async function startLive() {
+  setConn('connecting', 'Connecting…');
+  let seqs;
+  try {
+    seqs = await Promise.all(screens.filter((s) => s.mod.live && allowed(s)).map((s) => s.mod.snapshot()));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return;
+    retry(startLive);
+    return;
+  }
+  app.lastSeq = Math.min(...seqs.map((n) => Number(n) || 0));
+  connect();
+}
+
+function connect() {
+  cancelRetry();
+  const url = new URL('ws?since=' + app.lastSeq, location.href);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  setConn('connecting', app.attempts ? 'Reconnecting…' : 'Connecting…');
+  let ws;
+  try {
+    ws = new WebSocket(url.href);
+  } catch (_) {
+    retry(connect);
+    return;
+  }
+  app.ws = ws;
+  ws.addEventListener('open', () => {
+    app.attempts = 0;
+    setConn('live', 'Live');
+  });
+  ws.addEventListener('message', (msg) => {
+    let e;
+    try { e = JSON.parse(msg.data); } catch (_) { return; }
+    // The server sends each event once, in order; the check keeps a replay
+    // after a reconnect harmless anyway.
+    if (!e || typeof e.seq !== 'number' || e.seq <= app.lastSeq || !e.data) return;
+    app.lastSeq = e.seq;
+    app.recent.push(e);
+    if (app.recent.length > 500) app.recent.splice(0, app.recent.length - 500);
+    for (const s of screens) {
+      if (s.mounted && s.mod.onEvent) s.mod.onEvent(e);
+    }
+  });
+  ws.addEventListener('close', (ev) => {
+    if (app.ws !== ws) return;
+    app.ws = null;
+    if (ev.code === CLOSE_RESYNC) {
+      // The server's store is not the one this page followed: start over.
+      app.lastSeq = 0;
+      app.recent = [];
+      for (const s of screens) if (s.mounted && s.mod.reset) s.mod.reset();
+      retry(startLive);
+      return;
+    }
+    // A session that ended shows as a refused handshake: ask who we are.
+    loadMe().then(() => retry(connect), (e) => {
+      if (!(e instanceof ApiError && e.status === 401)) retry(connect);
     });
-    ws.addEventListener('message', (msg) => {
-      let e;
-      try { e = JSON.parse(msg.data); } catch (_) { return; }
-      // The server sends each event once, in order; the check keeps a
-      // replay after a reconnect harmless anyway.
-      if (!e || typeof e.seq !== 'number' || e.seq <= state.lastSeq) return;
-      state.lastSeq = e.seq;
-      applyEvent(e);
-    });
-    ws.addEventListener('close', (ev) => {
-      if (state.ws !== ws) return;
-      state.ws = null;
-      if (ev.code === CLOSE_RESYNC) {
-        // The server's store is not the one this page followed: start over.
-        resetState();
-        retry(start);
+  });
+}
+
+function stopLive() {
+  cancelRetry();
+  if (app.ws) {
+    const ws = app.ws;
+    app.ws = null;
+    ws.close();
+  }
+}
+
+// retry runs fn after an exponential backoff with jitter, so that a
+// restarted server is not hit by every dashboard at the same instant.
+function retry(fn) {
+  const base = Math.min(RECONNECT_MAX, RECONNECT_MIN * 2 ** app.attempts);
+  const delay = Math.round(base / 2 + Math.random() * base / 2);
+  app.attempts++;
+  const until = Date.now() + delay;
+  const tick = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    if (left > 0) setConn('offline', 'Disconnected · retrying in ' + left + 's');
+  };
+  cancelRetry();
+  tick();
+  app.retryFn = fn;
+  app.countdown = setInterval(tick, 1000);
+  app.retryTimer = setTimeout(() => { cancelRetry(); fn(); }, delay);
+}
+
+function cancelRetry() {
+  clearTimeout(app.retryTimer);
+  clearInterval(app.countdown);
+  app.retryTimer = 0;
+  app.countdown = 0;
+  app.retryFn = null;
+}
+
+// ---- start ----
+
+async function init() {
+  session.onUnauthorized = () => { if (app.me && app.me.auth !== 'none') showLogin('Your session ended. Please log in again.'); };
+  $('login-form').addEventListener('submit', login);
+  $('logout').addEventListener('click', logout);
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', () => {
+    const fn = app.retryFn;
+    if (fn) { cancelRetry(); app.attempts = 0; fn(); }
+  });
+  setInterval(refreshClocks, 30000);
+  let me;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      me = await loadMe();
+      break;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        showLogin('');
         return;
       }
-      retry(connect);
-    });
-  }
-
-  // retry runs fn after an exponential backoff with jitter, so that a
-  // restarted server is not hit by every dashboard at the same instant.
-  function retry(fn) {
-    const base = Math.min(RECONNECT_MAX, RECONNECT_MIN * 2 ** state.attempts);
-    const delay = Math.round(base / 2 + Math.random() * base / 2);
-    state.attempts++;
-    const until = Date.now() + delay;
-    const tick = () => {
-      const left = Math.ceil((until - Date.now()) / 1000);
-      if (left > 0) setConn('offline', 'Disconnected · retrying in ' + left + 's');
-    };
-    cancelRetry();
-    tick();
-    state.retryFn = fn;
-    state.countdown = setInterval(tick, 1000);
-    state.retryTimer = setTimeout(() => { cancelRetry(); fn(); }, delay);
-  }
-
-  function cancelRetry() {
-    clearTimeout(state.retryTimer);
-    clearInterval(state.countdown);
-    state.retryTimer = 0;
-    state.countdown = 0;
-    state.retryFn = null;
-  }
-
-  function resetState() {
-    state.lastSeq = 0;
-    state.mentions.clear();
-    state.cards.clear();
-    state.alerts.clear();
-    state.sources.clear();
-    feed.replaceChildren();
-    sourcesList.replaceChildren();
-    $('sources-empty').hidden = false;
-    renderAlerts();
-    feedChanged();
-  }
-
-  async function start() {
-    setConn('connecting', 'Connecting…');
-    try {
-      await loadSnapshot();
-    } catch (_) {
-      retry(start);
-      return;
-    }
-    connect();
-  }
-
-  // ---- wiring ----
-
-  function refreshClocks() {
-    for (const t of document.querySelectorAll('time[data-ms]')) {
-      t.textContent = timeText(t);
+      // The server is not up yet: try again with the same backoff.
+      setConn('offline', 'Cannot reach the server');
+      await new Promise((r) => setTimeout(r, Math.min(RECONNECT_MAX, RECONNECT_MIN * 2 ** attempt)));
     }
   }
+  await begin(me);
+}
 
-  function init() {
-    const agent = $('agent');
-    try { agent.value = localStorage.getItem('pantau.agent') || ''; } catch (_) { /* storage may be off */ }
-    agent.addEventListener('change', () => {
-      try { localStorage.setItem('pantau.agent', agent.value.trim()); } catch (_) { /* ignore */ }
-    });
-    $('filter').addEventListener('input', refilter);
-    $('only-unanswered').addEventListener('change', refilter);
-    $('only-complaints').addEventListener('change', refilter);
-    feed.addEventListener('animationend', (ev) => ev.target.classList.remove('flash', 'focus'));
-    setInterval(refreshClocks, 30000);
-    // Back online after sleep or a network change: do not wait out the backoff.
-    window.addEventListener('online', () => {
-      const fn = state.retryFn;
-      if (fn) { cancelRetry(); state.attempts = 0; fn(); }
-    });
-    feedChanged();
-    start();
-  }
-
-  init();
-})();
+init();
