@@ -218,7 +218,9 @@ func runLoad(b *testing.B, fast, slow int, perFrameWrite bool) {
 			lat = append(lat, time.Duration(max(atomic.LoadInt64(&c.recv[s])-commits[s].Load(), 0)))
 		}
 	}
-	if dropped > 0 {
+	// The baseline (one write per frame) is expected to fall behind: its
+	// drops are its figure, reported below, not a failure.
+	if dropped > 0 && !perFrameWrite {
 		b.Errorf("%d of %d fast clients were dropped as too slow", dropped, fast)
 	}
 	if len(lat) == 0 {
