@@ -39,6 +39,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		defer os.RemoveAll(dir)
 		*dataDir = dir
+	} else if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("demo: data directory: %w", err)
 	}
 
 	fakes, err := startDemoPlatforms(*dataDir, time.Now)
@@ -112,10 +114,13 @@ func (d *demoPlatforms) serve(name string, h http.Handler) (string, error) {
 // writes the credentials the demo config reads from files (an App Store
 // Connect key, a Google service account) into dir.
 func startDemoPlatforms(dir string, now func() time.Time) (d *demoPlatforms, err error) {
-	d = &demoPlatforms{vars: map[string]string{}}
+	// The servers started so far are closed on failure through p: the
+	// named result d is nil by then.
+	p := &demoPlatforms{vars: map[string]string{}}
+	d = p
 	defer func() {
 		if err != nil {
-			d.close()
+			p.close()
 		}
 	}()
 	urls := map[string]string{}
