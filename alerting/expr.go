@@ -132,10 +132,17 @@ func exprEnv(m *store.Mention) ExprEnv {
 	return e
 }
 
+// exprMemoryBudget bounds what one evaluation may build (ranges, maps,
+// lists), in expr's units. A rule looks at one mention and needs a few
+// dozen; expr's default (a million) lets `map(1..999999, #)` take a second
+// per mention, which would stall the pipeline for every post.
+const exprMemoryBudget = 10_000
+
 // runExpr evaluates a compiled rule over m. A run-time failure (a budget
 // exceeded) is a non-match, not a crash.
 func runExpr(prog *vm.Program, m *store.Mention) (bool, error) {
-	out, err := expr.Run(prog, exprEnv(m))
+	machine := vm.VM{MemoryBudget: exprMemoryBudget}
+	out, err := machine.Run(prog, exprEnv(m))
 	if err != nil {
 		return false, err
 	}

@@ -125,3 +125,24 @@ func FuzzCompileExpr(f *testing.F) {
 		runExpr(prog, m) // an error is fine; a panic is not
 	})
 }
+
+// A rule that builds a huge collection fails its evaluation quickly (a
+// non-match with an error) instead of holding up the pipeline.
+func TestExprMemoryBudget(t *testing.T) {
+	m := &store.Mention{Text: "kecewa", Score: &store.Score{Scored: true, Lang: "id", Complaint: 0.8}}
+	prog, err := CompileExpr(`len(map(1..999999, #)) > 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := runExpr(prog, m)
+	if ok || err == nil || !strings.Contains(err.Error(), "memory budget") {
+		t.Fatalf("got %v, %v; want a memory budget error", ok, err)
+	}
+	prog, err = CompileExpr(`complaint >= 0.7 && any_keyword(text, ["kecewa", "refund"])`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := runExpr(prog, m); !ok || err != nil {
+		t.Fatalf("an ordinary rule: %v, %v", ok, err)
+	}
+}
