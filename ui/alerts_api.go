@@ -174,11 +174,14 @@ func (s *Server) snoozeAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	a, err := s.ops.Snooze(id, time.Duration(*in.Minutes)*time.Minute, by)
+	d := time.Duration(*in.Minutes) * time.Minute
+	a, err := s.ops.Snooze(id, d, by)
 	if err != nil {
 		s.opsError(w, r, "snooze alert", err)
 		return
 	}
+	// Under the alert id, so the alert's timeline finds it.
+	noteAudit(r, "alert.snooze", id, "for "+d.String())
 	writeJSON(w, http.StatusOK, struct {
 		Alert store.Alert `json:"alert"`
 	}{a})
@@ -208,6 +211,7 @@ func (s *Server) escalateAlert(w http.ResponseWriter, r *http.Request) {
 		s.opsError(w, r, "escalate alert", err)
 		return
 	}
+	noteAudit(r, "alert.escalate", id, fmt.Sprintf("to level %d", a.Level))
 	writeJSON(w, http.StatusOK, struct {
 		Alert store.Alert `json:"alert"`
 	}{a})

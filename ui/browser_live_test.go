@@ -101,6 +101,12 @@ func TestBrowserRendersHostileTextAsText(t *testing.T) {
 	if !evalJS[bool](t, b, has("alerts", hostile)) {
 		t.Error("alert not shown as text")
 	}
+	// Its timeline, from the server, carries the hostile summary too.
+	b.do(t, chromedp.Click(chromedp.CSS("#alerts .timeline-box > summary")))
+	b.waitJS(t, "the hostile timeline", `document.querySelector('#alerts ol.timeline').dataset.loaded === '1'`)
+	if !evalJS[bool](t, b, `document.querySelector('#alerts li[data-kind=opened]').textContent.includes(`+js(hostile)+`)`) {
+		t.Error("the timeline's opening not shown as text")
+	}
 	checkSafe("alerts")
 	b.do(t, chromedp.Navigate(ts.URL+"/#/sources"))
 	b.waitJS(t, "the hostile source", has("sources", hostile))

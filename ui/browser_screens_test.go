@@ -303,8 +303,9 @@ func storeAlert(t *testing.T, st *store.Store, a store.Alert) {
 }
 
 // TestBrowserAlertsScreen: a lead sees the open alerts with reasons and
-// timeline and who is on call; acknowledges (the store changes, the
-// timeline grows), snoozes, escalates and silences; an alert that opens
+// who is on call, expands an alert's timeline (read from the server);
+// acknowledges (the store changes, the timeline names the lead), snoozes,
+// escalates and silences; an alert that opens
 // meanwhile appears live. An agent sees the alerts without the actions.
 func TestBrowserAlertsScreen(t *testing.T) {
 	st := newTestStore(t)
@@ -321,14 +322,24 @@ func TestBrowserAlertsScreen(t *testing.T) {
 	b.do(t, chromedp.Navigate(ts.URL+"/#/alerts"))
 	b.waitJS(t, "the alert", `document.querySelector('#alerts li[data-id]') !== null`)
 	b.waitJS(t, "who is on call", has("oncall", "Sari Lestari")+` && `+has("oncall", "Budi Santoso"))
-	for _, want := range []string{"Double charge complaint unanswered for 1h", "unanswered 1h12m, SLA 1h", "money at stake: 'saldo'", "Opened"} {
+	for _, want := range []string{"Double charge complaint unanswered for 1h", "unanswered 1h12m, SLA 1h", "money at stake: 'saldo'"} {
 		if !evalJS[bool](t, b, has("alerts", want)) {
 			t.Errorf("alert does not show %q", want)
 		}
 	}
+	// Expanding the alert reads its timeline from the server.
+	timeline := `document.querySelector('#alerts li[data-id="` + id + `"] ol.timeline')`
+	b.do(t, chromedp.Click(chromedp.CSS(`#alerts li[data-id="`+id+`"] .timeline-box > summary`)))
+	b.waitJS(t, "the timeline", timeline+`.dataset.loaded === '1' && `+timeline+`.querySelector('li[data-kind=opened]') !== null`)
+	if got := evalJS[string](t, b, timeline+`.querySelector('li[data-kind=opened]').textContent`); !strings.Contains(got, "Opened") || !strings.Contains(got, "money at stake: 'saldo'") {
+		t.Errorf("timeline's opening reads %q", got)
+	}
 
 	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.ack")))
-	b.waitJS(t, "acknowledged", `document.querySelector('#alerts .alert.state-ack') !== null && `+has("alerts", "Acknowledged by"))
+	// The acknowledgement, by the lead's name, in the server's timeline
+	// of the still expanded alert.
+	ackBy := timeline + `.querySelector('li[data-kind=acknowledged] .by')`
+	b.waitJS(t, "acknowledged in the timeline", `document.querySelector('#alerts .alert.state-ack') !== null && `+ackBy+` !== null && `+ackBy+`.textContent === 'lena'`)
 	if a, _, _ := st.Alert(id); a.State != store.AlertAcknowledged || a.By != "lena" {
 		t.Errorf("stored alert state %q by %q, want acknowledged by lena", a.State, a.By)
 	}
@@ -337,6 +348,8 @@ func TestBrowserAlertsScreen(t *testing.T) {
 	b.waitJS(t, "the snooze answered", `document.querySelector('#alerts li[data-id]').dataset.done === 'Snooze'`)
 	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.escalate")))
 	b.waitJS(t, "the escalation answered", `document.querySelector('#alerts li[data-id]').dataset.done === 'Escalate'`)
+	b.waitJS(t, "snooze and escalation in the timeline", timeline+`.querySelector('li[data-kind=snoozed] .by')?.textContent === 'lena' && `+
+		timeline+`.querySelector('li[data-kind=escalated] .by')?.textContent === 'lena'`)
 	b.do(t, chromedp.Click(chromedp.CSS("#alerts .btn.silence")))
 	b.waitJS(t, "the silence form", `!document.getElementById('silence-form').hidden`)
 	b.do(t, chromedp.SendKeys(chromedp.ID("silence-comment"), "Known double-charge incident"), chromedp.Click(chromedp.CSS("#silence-form button[type=submit]")))

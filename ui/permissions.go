@@ -31,6 +31,7 @@ var permissions = map[string]access{
 	"GET /api/mentions/{}":  agents,
 	"GET /api/queue":        agents,
 	"GET /api/alerts":       agents,
+	"GET /api/alerts/{}":    agents,
 	"GET /api/sources":      agents,
 	"GET /api/events":       agents,
 	"GET /api/reply-report": agents,

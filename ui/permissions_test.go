@@ -35,6 +35,7 @@ func TestPermissionTableByRole(t *testing.T) {
 		{"GET", "/api/mentions", "", A | L | D},
 		{"GET", "/api/mentions/rss:p1", "", A | L | D},
 		{"GET", "/api/alerts", "", A | L | D},
+		{"GET", "/api/alerts/a1", "", A | L | D},
 		{"GET", "/api/sources", "", A | L | D},
 		{"GET", "/api/events", "", A | L | D},
 		{"GET", "/api/reply-report", "", A | L | D},

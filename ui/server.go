@@ -151,6 +151,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/reveal/{key...}", s.revealMention)
 	mux.HandleFunc("GET /api/reply-report", s.replyReport)
 	mux.HandleFunc("GET /api/alerts", s.listAlerts)
+	mux.HandleFunc("GET /api/alerts/{id}", s.alertTimeline)
 	mux.HandleFunc("POST /api/alerts/{id}/ack", s.alertAction("acknowledge", AlertActions.Acknowledge))
 	mux.HandleFunc("POST /api/alerts/{id}/resolve", s.alertAction("resolve", AlertActions.Resolve))
 	mux.HandleFunc("POST /api/alerts/{id}/snooze", s.snoozeAlert)

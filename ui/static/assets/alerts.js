@@ -6,33 +6,99 @@ import { $, el, api, explain, notice, button, ago, stamp, parseTime, duration } 
 const a = {
   ctx: null,
   alerts: new Map(), // id -> open or acknowledged alert
-  timeline: new Map(), // id -> [{at, text}] seen by this page
+  open: new Set(), // ids whose timeline the user expanded
+  timeline: new Map(), // id -> {entries} or {error}: the server's GET api/alerts/{id}
+  loading: new Map(), // id -> true while a fetch runs, 'again' when another is wanted
   visible: false,
   done: new Map(), // id -> the last action that succeeded on this page
   rows: new Map(), // id -> {sig, li}: unchanged alerts keep their element (and the user's choices in it)
   oncallTimer: 0,
 };
 
-function note(id, at, text) {
-  const t = a.timeline.get(id) || [];
-  if (!t.some((x) => x.at === at && x.text === text)) t.push({ at, text });
-  t.sort((x, y) => parseTime(x.at) - parseTime(y.at));
-  a.timeline.set(id, t.slice(-20));
-}
-
-function remember(al, at) {
-  note(al.id, al.opened_at, 'Opened');
-  if (al.state !== 'open' || al.by) {
-    const who = al.by ? ' by ' + al.by : '';
-    note(al.id, at || al.updated_at, (al.state === 'acknowledged' ? 'Acknowledged' : al.state === 'resolved' ? 'Resolved' : 'Changed') + who);
+function upsert(al) {
+  if (!al || typeof al.id !== 'string') return;
+  if (al.state === 'open' || al.state === 'acknowledged') a.alerts.set(al.id, al);
+  else {
+    a.alerts.delete(al.id);
+    a.open.delete(al.id);
+    a.timeline.delete(al.id);
   }
 }
 
-function upsert(al, at) {
-  if (!al || typeof al.id !== 'string') return;
-  remember(al, at);
-  if (al.state === 'open' || al.state === 'acknowledged') a.alerts.set(al.id, al);
-  else a.alerts.delete(al.id);
+// ---- timeline ----
+
+const kindLabel = {
+  opened: 'Opened',
+  acknowledged: 'Acknowledged',
+  resolved: 'Resolved',
+  snoozed: 'Snoozed',
+  escalated: 'Escalation asked',
+  level: 'Level',
+  snooze_ends: 'Snooze ends',
+  notified: 'Notified',
+  notify_retry: 'Notification retrying',
+  notify_failed: 'Notification failed',
+  notify_queued: 'Notification queued',
+  note: 'Note',
+};
+
+// loadTimeline fetches an expanded alert's timeline from the server. A
+// request made while one is on its way runs once that one is back, so the
+// last change is never lost to an older answer.
+async function loadTimeline(id) {
+  if (a.loading.has(id)) {
+    a.loading.set(id, 'again');
+    return;
+  }
+  a.loading.set(id, true);
+  try {
+    const d = await api.get('api/alerts/' + encodeURIComponent(id));
+    a.timeline.set(id, { entries: Array.isArray(d.timeline) ? d.timeline : [] });
+  } catch (e) {
+    a.timeline.set(id, { error: explain(e, 'Timeline') });
+  }
+  const again = a.loading.get(id) === 'again';
+  a.loading.delete(id);
+  fillTimeline(id);
+  if (again && a.open.has(id)) loadTimeline(id);
+}
+
+// fillTimeline draws the timeline into the alert's row, if it is shown.
+function fillTimeline(id) {
+  const row = a.rows.get(id);
+  if (!row) return;
+  const ol = row.li.querySelector('ol.timeline');
+  if (!ol) return;
+  const t = a.timeline.get(id);
+  const items = [];
+  if (!t) items.push(el('li', 'muted', 'Loading…'));
+  else if (t.error) items.push(el('li', 'error', t.error));
+  else {
+    for (const e of t.entries) {
+      const li = el('li');
+      li.dataset.kind = String(e.kind || '');
+      const what = kindLabel[e.kind] || String(e.kind || '');
+      li.append(el('span', 'muted', stamp(e.at)), ' ', el('b', null, what));
+      if (e.by) li.append(' by ', el('span', 'by', String(e.by)));
+      if (e.detail) li.append(': ' + String(e.detail));
+      items.push(li);
+    }
+    ol.dataset.loaded = '1';
+  }
+  ol.replaceChildren(...items);
+}
+
+function timelineBox(al) {
+  const box = el('details', 'timeline-box');
+  box.append(el('summary', null, 'Timeline'), el('ol', 'timeline'));
+  box.open = a.open.has(al.id);
+  box.addEventListener('toggle', () => {
+    if (box.open) {
+      a.open.add(al.id);
+      loadTimeline(al.id);
+    } else a.open.delete(al.id);
+  });
+  return box;
 }
 
 // post sends one alert action; the button stays disabled while it is on
@@ -51,6 +117,8 @@ async function post(path, body, what, errEl, btn) {
     }
     if (res && res.alert) upsert(res.alert);
     render();
+    // The change is in the store (and audited) once the answer is here.
+    if (li && a.open.has(li.dataset.id)) loadTimeline(li.dataset.id);
     return true;
   } catch (e) {
     errEl.textContent = explain(e, what);
@@ -109,13 +177,7 @@ function renderAlert(al) {
   }
   const info = [al.source, al.brand, 'priority ' + (Number(al.priority) || 0).toFixed(2)].filter(Boolean).join(' · ');
   li.append(el('div', 'alert-meta', info));
-  const tl = el('ol', 'timeline');
-  for (const t of a.timeline.get(al.id) || []) {
-    const item = el('li');
-    item.append(el('span', 'muted', stamp(t.at)), ' ', t.text);
-    tl.append(item);
-  }
-  li.append(tl);
+  li.append(timelineBox(al));
   const err = el('p', 'error');
   err.setAttribute('role', 'alert');
   const done = el('p', 'done muted', a.done.has(al.id) ? a.done.get(al.id) + ': done.' : '');
@@ -140,13 +202,14 @@ function render() {
   const box = $('alerts');
   let prev = null;
   for (const al of list) {
-    const sig = JSON.stringify(al) + '|' + (a.timeline.get(al.id) || []).length;
+    const sig = JSON.stringify(al);
     let row = a.rows.get(al.id);
     if (!row || row.sig !== sig) {
       const li = renderAlert(al);
       if (row) row.li.replaceWith(li);
       row = { sig, li };
       a.rows.set(al.id, row);
+      if (a.open.has(al.id)) fillTimeline(al.id);
     }
     const want = prev ? prev.nextSibling : box.firstChild;
     if (want !== row.li) box.insertBefore(row.li, want);
@@ -268,8 +331,9 @@ export const alertsScreen = {
     const d = await api.get('api/alerts?state=active&limit=200');
     a.alerts.clear();
     for (const al of d.alerts || []) upsert(al);
-    for (const e of a.ctx.since(d.seq)) if (e.type === 'alert') upsert(e.data, e.at);
+    for (const e of a.ctx.since(d.seq)) if (e.type === 'alert') upsert(e.data);
     render();
+    for (const id of a.open) if (a.alerts.has(id)) loadTimeline(id);
     return d.seq;
   },
   show() {
@@ -284,12 +348,18 @@ export const alertsScreen = {
     clearInterval(a.oncallTimer);
   },
   onEvent(e) {
-    if (e.type !== 'alert') return;
-    upsert(e.data, e.at);
-    render();
+    // An alert's change, or (for those who may read the audit log) who
+    // made it: an expanded timeline is read again.
+    const id = e.type === 'alert' ? e.data && e.data.id : e.type === 'audit' ? e.data && e.data.target : null;
+    if (e.type === 'alert') {
+      upsert(e.data);
+      render();
+    }
+    if (typeof id === 'string' && a.open.has(id)) loadTimeline(id);
   },
   reset() {
     a.alerts.clear();
+    a.open.clear();
     a.timeline.clear();
     for (const row of a.rows.values()) row.li.remove();
     a.rows.clear();
