@@ -240,7 +240,7 @@ func (s *Store) Session(tokenHash []byte) (Session, bool, error) {
 // TouchSession sets a session's LastSeen (for the idle timeout). A
 // session deleted meanwhile stays deleted.
 func (s *Store) TouchSession(tokenHash []byte, at time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx, _ *eventWriter) error {
 		b := tx.Bucket(bucketSessions)
 		v := b.Get(tokenHash)
 		if v == nil {
@@ -283,7 +283,7 @@ func (s *Store) DeleteSession(tokenHash []byte, audit ...AuditEntry) (bool, erro
 // Records that do not decode are removed too: they open nothing.
 func (s *Store) DeleteSessions(end func(Session) bool) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx, _ *eventWriter) error {
 		n = 0
 		b := tx.Bucket(bucketSessions)
 		var doomed [][]byte

@@ -35,7 +35,7 @@ func (s *Store) SetNotifyStates(records map[string][]byte) error {
 	if len(records) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx, _ *eventWriter) error {
 		b := tx.Bucket(bucketNotifyState)
 		for k, v := range records {
 			var err error

@@ -333,7 +333,7 @@ func (s *Store) markOutbox(id string, change func(*OutboxItem) (outboxChange, er
 // the past.
 func (s *Store) PruneOutbox(cutoff time.Time) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx, _ *eventWriter) error {
 		n = 0
 		b := tx.Bucket(bucketOutbox)
 		alerts := tx.Bucket(bucketAlerts)
@@ -391,7 +391,7 @@ func (s *Store) SetOutboxCursor(name string, seq uint64) error {
 	if name == "" || len(name) > maxReceiverLen {
 		return errors.New("outbox cursor: bad name")
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx, _ *eventWriter) error {
 		return tx.Bucket(bucketOutboxCursor).Put([]byte(name), u64(seq))
 	})
 }
