@@ -678,3 +678,26 @@ func TestPipelineSetHandling(t *testing.T) {
 		t.Errorf("alert reopened: %+v", a)
 	}
 }
+
+// A batch's alerts are written together (one transaction), and each is
+// still opened, logged and counted once; a second batch with the same
+// mentions (duplicates) opens nothing more.
+func TestBatchAlertsWrittenTogether(t *testing.T) {
+	f := newFixture(t, complaintRule)
+	var raised []string
+	f.p.OnAlertRaised(func(rule string) { raised = append(raised, rule) })
+	ms := []store.Mention{complaintMention("1"), complaintMention("2"), complaintMention("3")}
+	f.ingest(t, ms...)
+	if n := len(f.alerts(t)); n != 3 || len(raised) != 3 {
+		t.Fatalf("%d alerts, %d raised; want 3 and 3", n, len(raised))
+	}
+	if n := strings.Count(f.logs.String(), "alert opened"); n != 3 {
+		t.Fatalf("%d 'alert opened' logs, want 3", n)
+	}
+	alertEvents := f.events(t, store.EventAlert)
+	f.clock.Advance(time.Minute)
+	f.ingest(t, ms...)
+	if n := len(f.alerts(t)); n != 3 || len(raised) != 3 || f.events(t, store.EventAlert) != alertEvents {
+		t.Fatalf("after duplicates: %d alerts, %d raised, %d alert events (was %d)", n, len(raised), f.events(t, store.EventAlert), alertEvents)
+	}
+}

@@ -187,3 +187,18 @@ func TestBackupHandlerStreamsAVerifiableStore(t *testing.T) {
 		t.Error("the copy lacks the mention")
 	}
 }
+
+// The profiler is on the ops listener, behind the same loopback check.
+func TestHandlerServesPprofOnLoopbackOnly(t *testing.T) {
+	st := openStore(t)
+	h := Handler(NewMetrics(StateSource{Store: st}), &Health{Store: st}, st, slog.New(slog.DiscardHandler))
+	for host, want := range map[string]int{"127.0.0.1:9090": 200, "evil.example": 421} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/debug/pprof/cmdline", nil)
+		req.Host = host
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Host %s: %d, want %d", host, rec.Code, want)
+		}
+	}
+}

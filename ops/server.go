@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"time"
 
@@ -14,7 +15,10 @@ import (
 	"github.com/pantau/pantau/store"
 )
 
-// Handler serves /metrics, /healthz, /readyz and GET /backup. Requests
+// Handler serves /metrics, /healthz, /readyz, GET /backup and the Go
+// profiler under /debug/pprof/ (so a live daemon, such as the soak's
+// child, can be profiled where it runs; the listener is loopback-only and
+// already hands out the whole store, so this exposes nothing new). Requests
 // must name a loopback host: a web page the operator has open cannot
 // reach it through a DNS name rebound to 127.0.0.1 and read the store.
 func Handler(m *Metrics, h *Health, st *store.Store, log *slog.Logger) http.Handler {
@@ -26,6 +30,13 @@ func Handler(m *Metrics, h *Health, st *store.Store, log *slog.Logger) http.Hand
 	mux.HandleFunc("GET /healthz", h.Healthz)
 	mux.HandleFunc("GET /readyz", h.Readyz)
 	mux.Handle("GET /backup", BackupHandler(st, log))
+	// Registered on this mux only, never on http.DefaultServeMux: the
+	// dashboard's listener must not serve them.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return loopbackOnly(mux)
 }
 

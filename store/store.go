@@ -677,22 +677,26 @@ func (s *Store) PutAlert(a Alert) (bool, error) {
 	}
 	var changed bool
 	err := s.update(func(tx *bolt.Tx, ev *eventWriter) error {
-		changed = false
-		b := tx.Bucket(bucketAlerts)
-		data, err := json.Marshal(&a)
-		if err != nil {
-			return err
-		}
-		if bytes.Equal(b.Get([]byte(a.ID)), data) {
-			return nil
-		}
-		changed = true
-		if err := b.Put([]byte(a.ID), data); err != nil {
-			return err
-		}
-		return ev.add(EventAlert, data)
+		var err error
+		changed, err = putAlert(tx, ev, &a)
+		return err
 	})
 	return changed, err
+}
+
+func putAlert(tx *bolt.Tx, ev *eventWriter, a *Alert) (bool, error) {
+	b := tx.Bucket(bucketAlerts)
+	data, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	if bytes.Equal(b.Get([]byte(a.ID)), data) {
+		return false, nil
+	}
+	if err := b.Put([]byte(a.ID), data); err != nil {
+		return false, err
+	}
+	return true, ev.add(EventAlert, data)
 }
 
 var (

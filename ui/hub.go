@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -66,6 +65,9 @@ type hub struct {
 	// oneWritePerFrame turns writeQueued's coalescing off, for the load
 	// benchmark's baseline.
 	oneWritePerFrame bool
+	// frames shares the masking and encoding of recent events among
+	// clients (framecache.go).
+	frames *frameCache
 
 	register   chan registration
 	unregister chan *client
@@ -131,6 +133,7 @@ func newHub(st *store.Store, log *slog.Logger, checkOrigin func(*http.Request) b
 		unregister:  make(chan *client),
 		dropAll:     make(chan struct{}),
 		done:        make(chan struct{}),
+		frames:      newFrameCache(frameCacheSize),
 	}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
@@ -245,7 +248,7 @@ func (h *hub) broadcast(clients map[*client]uint64, last uint64, evs []store.Eve
 	frames := make([]frame, 0, len(evs))
 	for i, e := range evs {
 		last = e.Seq
-		data, err := json.Marshal(e)
+		data, err := h.frames.frame(&e)
 		if err != nil {
 			h.log.Error("encode event", "seq", e.Seq, "err", err)
 			continue
@@ -279,7 +282,8 @@ func (h *hub) broadcast(clients map[*client]uint64, last uint64, evs []store.Eve
 // events reads stored events with personal data masked.
 func (h *hub) events(since uint64, limit int) ([]store.Event, error) {
 	evs, err := h.st.EventsSince(since, limit)
-	return maskEvents(evs), err
+	h.frames.mask(evs)
+	return evs, err
 }
 
 // add registers a client that has been sent events up to r.sent. Events
@@ -306,7 +310,7 @@ func (h *hub) add(clients map[*client]uint64, last uint64, r registration) bool 
 				sent = e.Seq
 				continue
 			}
-			frame, err := json.Marshal(e)
+			frame, err := h.frames.frame(&e)
 			if err != nil {
 				h.log.Error("encode event", "seq", e.Seq, "err", err)
 				continue
@@ -463,18 +467,29 @@ func (h *hub) writeLoop(c *client, since uint64) {
 				h.closeWith(c, websocket.CloseInternalServerErr, "store unavailable")
 				return
 			}
+			// A page goes out in a few socket writes, not one per event
+			// (writeFrames): 200 dashboards catching up one write per
+			// event took a third of the daemon's CPU in the soak.
+			batch := make([][]byte, 0, min(len(evs), maxBatchFrames))
 			for _, e := range evs {
+				sent = e.Seq
 				if !c.shows(&e) {
-					sent = e.Seq
 					continue
 				}
-				frame, err := json.Marshal(e)
+				frame, err := h.frames.frame(&e)
 				if err != nil {
 					h.log.Error("encode event", "seq", e.Seq, "err", err)
-				} else if err := h.write(c, websocket.TextMessage, frame); err != nil {
-					return
+					continue
 				}
-				sent = e.Seq
+				if batch = append(batch, frame); len(batch) == maxBatchFrames {
+					if h.writeFrames(c, batch) != nil {
+						return
+					}
+					batch = batch[:0]
+				}
+			}
+			if len(batch) > 0 && h.writeFrames(c, batch) != nil {
+				return
 			}
 			if len(evs) < h.pageSize {
 				break

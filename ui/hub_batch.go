@@ -41,8 +41,19 @@ drain:
 			break drain
 		}
 	}
-	if len(frames) == 1 {
-		return open, h.write(c, websocketText, frame)
+	return open, h.writeFrames(c, frames)
+}
+
+// writeFrames writes frames as websocket text messages, one event per
+// message, with as few socket writes as writeQueued makes.
+func (h *hub) writeFrames(c *client, frames [][]byte) error {
+	if h.oneWritePerFrame || len(frames) == 1 {
+		for _, f := range frames {
+			if err := h.write(c, websocketText, f); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	headers := make([]byte, 0, 10*len(frames))
 	bufs := make(net.Buffers, 0, 2*len(frames))
@@ -53,8 +64,8 @@ drain:
 	}
 	nc := c.conn.NetConn()
 	nc.SetWriteDeadline(time.Now().Add(h.writeWait))
-	_, err = bufs.WriteTo(nc)
-	return open, err
+	_, err := bufs.WriteTo(nc)
+	return err
 }
 
 // websocketText is websocket.TextMessage, the opcode of a text frame.

@@ -304,14 +304,6 @@ func (e *Engine) Tick(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
-	alerts, err := e.unresolved()
-	if err != nil {
-		return err
-	}
-	silences, err := e.activeSilences(now)
-	if err != nil {
-		return err
-	}
 	s, err := e.load()
 	if err != nil {
 		return err
@@ -319,6 +311,23 @@ func (e *Engine) Tick(ctx context.Context) error {
 	if s.since.IsZero() {
 		s.since = now
 		s.put(keySince, now)
+	}
+	if len(e.routes) == 0 && len(s.alerts) == 0 && len(s.groups) == 0 && len(s.msgs) == 0 {
+		// No route can take an alert and nothing routed earlier awaits a
+		// follow-up: the rest of the tick would change nothing. Skipping
+		// it matters because it decodes every unresolved alert, and Run
+		// ticks on every alert change: a dashboard-only deployment (no
+		// receivers) with many open alerts spent half the daemon's CPU
+		// here in the soak (issue 8).
+		return e.st.SetNotifyStates(s.dirty)
+	}
+	alerts, err := e.unresolved()
+	if err != nil {
+		return err
+	}
+	silences, err := e.activeSilences(now)
+	if err != nil {
+		return err
 	}
 	var errs []error
 	groups := map[string]*groupWork{}

@@ -398,3 +398,50 @@ func TestReceiverFiltersApplyToFollowUps(t *testing.T) {
 		t.Fatalf("resolve: %+v", got)
 	}
 }
+
+// With no routes (no receivers configured) a tick records when routing
+// began and changes nothing else, without reading the alerts; the
+// alerts raised before it stay unrouted when routes are added later, as
+// with a full tick. Records left by an earlier config with routes still
+// get their follow-ups.
+func TestNoRoutesTick(t *testing.T) {
+	zero := time.Duration(0)
+	routed := twoLevels()
+	routed.Routes[0].GroupBy, routed.Routes[0].GroupWait = []string{"alert"}, &zero
+	f := newFixture(t, Config{})
+	before := f.raise("1", "complaint", 0.5)
+	f.clock.Advance(time.Minute)
+	if got := f.tick(); len(got) != 0 {
+		t.Fatalf("no routes sent: %+v", got)
+	}
+	if f.alert(before.ID).Level != 0 {
+		t.Fatal("no routes changed an alert's level")
+	}
+	raw, err := f.st.NotifyStates("")
+	if err != nil || len(raw) != 1 || raw[keySince] == nil {
+		t.Fatalf("records after a tick with no routes: %v %v", raw, err)
+	}
+
+	// Routes added (a restart with receivers): only the later alert.
+	f.e, err = New(routed, Options{Store: f.st, Outbox: f.out, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := f.raise("2", "complaint", 0.5)
+	if got := f.tick(); len(got) != 1 || got[0].alert.ID != after.ID {
+		t.Fatalf("routed after routes were added: %+v", got)
+	}
+
+	// Routes removed again: the resolve of the notified alert is still
+	// passed on.
+	f.e, err = New(Config{}, Options{Store: f.st, Outbox: f.out, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.SetAlertState(after.ID, store.AlertResolved, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.tick(); len(got) != 1 || got[0].action != notify.Resolve || got[0].alert.ID != after.ID {
+		t.Fatalf("follow-up with no routes: %+v", got)
+	}
+}

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pantau/pantau/store"
 )
 
 // A short soak end to end: the daemon binary, a fake source, a few
@@ -21,5 +25,33 @@ func TestSoakShortRun(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The soak client's quick read of a frame gives what decoding it does,
+// and falls back to decoding for frames it cannot read quickly.
+func TestParseSoakEvent(t *testing.T) {
+	at := time.Date(2026, 11, 22, 17, 0, 0, 123456789, time.UTC)
+	for _, ev := range []store.Event{
+		{Seq: 7, Type: store.EventMentionNew, At: at, Data: json.RawMessage(`{"key":"rss:abc","kind":"rss","text":"\"key\":\"x\""}`)},
+		{Seq: 8, Type: store.EventMentionNew, At: at, Data: json.RawMessage(`{"key":"rss:a\"b","kind":"rss"}`)},
+		{Seq: 9, Type: store.EventAlert, At: at, Data: json.RawMessage(`{"id":"complaint|rss:abc"}`)},
+		{Seq: 10, Type: store.EventMentionNew, At: at, Data: json.RawMessage(`{"kind":"rss","key":"rss:late"}`)},
+	} {
+		frame, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want soakEvent
+		if err := json.Unmarshal(frame, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := parseSoakEvent(frame)
+		if !ok || got.Seq != want.Seq || got.Type != want.Type || !got.At.Equal(want.At) || got.Data.Key != want.Data.Key {
+			t.Errorf("%s: %+v %v, want %+v", frame, got, ok, want)
+		}
+	}
+	if _, ok := parseSoakEvent([]byte(`{"seq":1,"type":"x"`)); ok {
+		t.Error("a broken frame was read")
 	}
 }
