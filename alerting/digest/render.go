@@ -112,12 +112,12 @@ func newView(r *Report, publicURL string) *view {
 	v := &view{R: r, ChartCID: chartCID}
 	v.Title = kind + " reputation digest: " + r.Period.Label()
 	if len(r.Brands) > 0 {
-		v.Title += " [" + clean(strings.Join(r.Brands, ", "), 80) + "]"
+		v.Title += " [" + notify.OneLine(strings.Join(r.Brands, ", "), 80) + "]"
 	}
 	v.Summary = fmt.Sprintf("%d mentions (%s), %d complaints (%s of mentions, %s), %d unanswered past target, reply audit pass rate %s",
 		c.Mentions, change(c.Mentions, p.Mentions), c.Complaints, pct(c.ComplaintShare), change(c.Complaints, p.Complaints),
 		c.Overdue, pct(c.AuditPassRate))
-	base := strings.TrimRight(webURL(publicURL), "/")
+	base := strings.TrimRight(notify.WebURL(publicURL), "/")
 	if base != "" {
 		v.HistoryURL = historyURL(base, r.Period)
 	}
@@ -159,7 +159,7 @@ func newView(r *Report, publicURL string) *view {
 	shares := func(ss []Share) []shareRow {
 		var out []shareRow
 		for _, s := range ss {
-			name := clean(s.Name, 80)
+			name := notify.OneLine(s.Name, 80)
 			if name == "" {
 				name = "(none)"
 			}

@@ -89,7 +89,7 @@ func TestRenderWithoutPublicURLHasNoDashboardLinks(t *testing.T) {
 }
 
 func TestHostileURLIsDropped(t *testing.T) {
-	if webURL("javascript:alert(1)") != "" || webURL("https://x.example/a b") != "" || webURL("https://ok.example/p") == "" {
+	if notify.WebURL("javascript:alert(1)") != "" || notify.WebURL("https://x.example/a b") != "" || notify.WebURL("https://ok.example/p") == "" {
 		t.Error("webURL keeps only plain http(s) URLs")
 	}
 }

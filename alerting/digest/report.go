@@ -8,6 +8,7 @@ import (
 
 	"github.com/pantau/pantau/alerting"
 	"github.com/pantau/pantau/alerting/audit"
+	"github.com/pantau/pantau/alerting/notify"
 	"github.com/pantau/pantau/store"
 )
 
@@ -330,10 +331,10 @@ func topOf(ms []*store.Mention, at time.Time) []Complaint {
 		}
 		out = append(out, Complaint{
 			Key: m.Key, Priority: m.Score.Priority, Severity: m.Score.Severity,
-			Source: clean(m.Source, 80), Brand: clean(m.Brand, 80),
-			Author: clean(audit.MaskAll(who), 100),
-			Text:   clean(audit.MaskAll(text), maxExcerpt),
-			URL:    webURL(m.URL), At: postedAt(m), Status: status,
+			Source: notify.OneLine(m.Source, 80), Brand: notify.OneLine(m.Brand, 80),
+			Author: notify.OneLine(audit.MaskAll(who), 100),
+			Text:   notify.OneLine(audit.MaskAll(text), maxExcerpt),
+			URL:    notify.WebURL(m.URL), At: postedAt(m), Status: status,
 		})
 	}
 	return out

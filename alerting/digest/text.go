@@ -2,57 +2,11 @@ package digest
 
 import (
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // maxExcerpt bounds a complaint's text in a digest, in characters.
 const maxExcerpt = 280
-
-// clean puts text from the internet on one line: no control, bidi or
-// invisible characters (they can reorder or hide text in a mail or chat
-// client), whitespace collapsed, cut to n characters with an ellipsis.
-// Escaping for HTML or Slack is the renderer's job.
-func clean(s string, n int) string {
-	var b strings.Builder
-	count, space := 0, false
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) ||
-			r == utf8.RuneError || r == '\u200b' || r == '\u2060' || r == '\ufeff' {
-			space = b.Len() > 0
-			continue
-		}
-		if count >= n {
-			b.WriteString("…")
-			break
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-			count++
-		}
-		b.WriteRune(r)
-		count++
-	}
-	return b.String()
-}
-
-// webURL keeps an absolute http(s) URL of sane length and drops anything
-// else: a mention's URL must not become a javascript: link.
-func webURL(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 2000 || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
-}
 
 // fmtDuration is a short human duration: 45s, 12m, 3h05m, 2d4h.
 func fmtDuration(d time.Duration) string {

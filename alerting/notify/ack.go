@@ -156,7 +156,7 @@ func AckHandler(verify func(alertID string, exp int64, sig string) error, ack fu
 			return
 		}
 		by := "ack link"
-		if name := oneLine(vals.Get("by"), maxAckBy); name != "" {
+		if name := OneLine(vals.Get("by"), maxAckBy); name != "" {
 			by = name + " (ack link)"
 		}
 		switch err := ack(id, by); {

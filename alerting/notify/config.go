@@ -373,14 +373,14 @@ func (c ReceiverConfig) build(path string, d Deps) (Receiver, error) {
 	case c.Name == "":
 		add("name", "required")
 	case !receiverNamePattern.MatchString(c.Name):
-		add("name", "%q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", oneLine(c.Name, 80))
+		add("name", "%q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", OneLine(c.Name, 80))
 	}
 	if c.MinPriority < 0 || c.MinPriority > 1 {
 		add("min_priority", "must be between 0 and 1, got %v", c.MinPriority)
 	}
 	for i, a := range c.Actions {
 		if !a.Valid() {
-			add(fmt.Sprintf("actions[%d]", i), "unknown action %q (allowed: trigger, acknowledge, resolve, digest)", oneLine(string(a), 40))
+			add(fmt.Sprintf("actions[%d]", i), "unknown action %q (allowed: trigger, acknowledge, resolve, digest)", OneLine(string(a), 40))
 		}
 	}
 	for i, r := range c.Rules {
@@ -402,7 +402,7 @@ func (c ReceiverConfig) build(path string, d Deps) (Receiver, error) {
 	}
 	for _, k := range Kinds() {
 		if sections[k] && k != c.Kind && c.Kind != "" {
-			add(k, "set, but the receiver's kind is %q", oneLine(c.Kind, 40))
+			add(k, "set, but the receiver's kind is %q", OneLine(c.Kind, 40))
 		}
 	}
 
@@ -429,7 +429,7 @@ func (c ReceiverConfig) build(path string, d Deps) (Receiver, error) {
 	case KindTelegram:
 		n, kerrs = newTelegram(c.Telegram, sec, d)
 	default:
-		add("kind", "unknown kind %q (allowed: %s)", oneLine(c.Kind, 40), strings.Join(Kinds(), ", "))
+		add("kind", "unknown kind %q (allowed: %s)", OneLine(c.Kind, 40), strings.Join(Kinds(), ", "))
 	}
 	errs = append(errs, kerrs...)
 	if err := errors.Join(errs...); err != nil {
@@ -465,7 +465,7 @@ func checkURL(raw, path string, isSecret bool, errs *[]error) {
 		*errs = append(*errs, fieldErr(path, "must be an absolute http or https URL"))
 		return
 	}
-	*errs = append(*errs, fieldErr(path, "must be an absolute http or https URL, got %q", oneLine(raw, 100)))
+	*errs = append(*errs, fieldErr(path, "must be an absolute http or https URL, got %q", OneLine(raw, 100)))
 }
 
 // section reports a missing kind section.

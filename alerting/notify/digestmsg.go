@@ -65,7 +65,7 @@ func (e *Email) composeDigest(m Message) ([]byte, error) {
 	}
 	header("From", e.from.String())
 	header("To", strings.Join(to, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", oneLine(subject, 250)))
+	header("Subject", mime.QEncoding.Encode("utf-8", OneLine(subject, 250)))
 	header("Date", e.now().Format(time.RFC1123Z))
 	// Stable per digest and period: a digest delivered twice (at least
 	// once) is one message to a mail client.

@@ -69,7 +69,7 @@ func newEmail(c *EmailConfig, path string, d Deps) (*Email, []error) {
 	if c.Host == "" {
 		add("host", "required")
 	} else if strings.ContainsAny(c.Host, " /:\r\n") && net.ParseIP(c.Host) == nil {
-		add("host", "%q is not a host name (give the port in port:)", oneLine(c.Host, 80))
+		add("host", "%q is not a host name (give the port in port:)", OneLine(c.Host, 80))
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		add("port", "must be 1 to 65535, got %d", c.Port)
@@ -79,7 +79,7 @@ func newEmail(c *EmailConfig, path string, d Deps) (*Email, []error) {
 	case c.From == "":
 		add("from", "required")
 	case err != nil:
-		add("from", "%q is not an e-mail address", oneLine(c.From, 80))
+		add("from", "%q is not an e-mail address", OneLine(c.From, 80))
 	}
 	if len(c.To) == 0 {
 		add("to", "at least one address is needed")
@@ -88,7 +88,7 @@ func newEmail(c *EmailConfig, path string, d Deps) (*Email, []error) {
 	for i, t := range c.To {
 		a, err := mail.ParseAddress(t)
 		if err != nil {
-			add("to["+strconv.Itoa(i)+"]", "%q is not an e-mail address", oneLine(t, 80))
+			add("to["+strconv.Itoa(i)+"]", "%q is not an e-mail address", OneLine(t, 80))
 			continue
 		}
 		to = append(to, a)
@@ -103,7 +103,7 @@ func newEmail(c *EmailConfig, path string, d Deps) (*Email, []error) {
 		mode = StartTLSOpportunistic
 	case StartTLSOpportunistic, StartTLSRequired, StartTLSOff:
 	default:
-		add("starttls", "%q is not opportunistic, required or off", oneLine(mode, 40))
+		add("starttls", "%q is not opportunistic, required or off", OneLine(mode, 40))
 	}
 	if c.TLS && c.StartTLS != "" {
 		add("starttls", "not used with tls: true (the connection is TLS from the start)")
@@ -294,7 +294,7 @@ func (e *Email) compose(m Message) ([]byte, error) {
 	}
 	header("From", e.from.String())
 	header("To", strings.Join(to, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", oneLine("[Pantau] "+m.Title, 250)))
+	header("Subject", mime.QEncoding.Encode("utf-8", OneLine("[Pantau] "+m.Title, 250)))
 	header("Date", e.now().Format(time.RFC1123Z))
 	header("Message-ID", e.messageID(m.AlertID, m.Action))
 	if m.Action == Acknowledge || m.Action == Resolve {

@@ -144,10 +144,10 @@ func (r *Renderer) Render(a store.Alert, action Action, m *store.Mention) Messag
 		AlertID:  a.ID,
 		Action:   action,
 		State:    a.State,
-		Rule:     oneLine(a.Rule, 100),
-		Brand:    oneLine(a.Brand, 100),
-		Source:   oneLine(a.Source, 100),
-		Summary:  oneLine(r.mask(a.Summary), maxSummary),
+		Rule:     OneLine(a.Rule, 100),
+		Brand:    OneLine(a.Brand, 100),
+		Source:   OneLine(a.Source, 100),
+		Summary:  OneLine(r.mask(a.Summary), maxSummary),
 		Priority: a.Priority,
 		Severity: Severity(a.Priority),
 		OpenedAt: a.OpenedAt,
@@ -158,23 +158,23 @@ func (r *Renderer) Render(a store.Alert, action Action, m *store.Mention) Messag
 			msg.Reasons = append(msg.Reasons, "…")
 			break
 		}
-		msg.Reasons = append(msg.Reasons, oneLine(r.mask(reason), maxReason))
+		msg.Reasons = append(msg.Reasons, OneLine(r.mask(reason), maxReason))
 	}
 	if action != Trigger && a.By != "" {
-		msg.By = oneLine(r.mask(a.By), maxAuthor)
+		msg.By = OneLine(r.mask(a.By), maxAuthor)
 	}
 	if m != nil {
 		who := m.Author.Handle
 		if m.Author.DisplayName != "" && m.Author.DisplayName != m.Author.Handle {
 			who = m.Author.DisplayName + " (" + m.Author.Handle + ")"
 		}
-		msg.Author = oneLine(r.mask(who), maxAuthor)
+		msg.Author = OneLine(r.mask(who), maxAuthor)
 		text := m.Text
 		if strings.TrimSpace(text) == "" {
 			text = m.Title
 		}
-		msg.Excerpt = oneLine(r.mask(text), maxExcerpt)
-		msg.MentionURL = webURL(m.URL)
+		msg.Excerpt = OneLine(r.mask(text), maxExcerpt)
+		msg.MentionURL = WebURL(m.URL)
 	}
 	msg.Title = title(&msg)
 	if base := strings.TrimRight(r.publicURL(), "/"); base != "" {
@@ -188,7 +188,7 @@ func (r *Renderer) publicURL() string {
 	if r == nil {
 		return ""
 	}
-	return webURL(r.PublicURL)
+	return WebURL(r.PublicURL)
 }
 
 // refreshAck (re)signs the acknowledge link of a trigger message. The
@@ -234,24 +234,24 @@ func title(m *Message) string {
 	switch m.Action {
 	case Acknowledge:
 		if m.By != "" {
-			return oneLine("Acknowledged by "+m.By+" – "+what, maxTitle)
+			return OneLine("Acknowledged by "+m.By+" – "+what, maxTitle)
 		}
-		return oneLine("Acknowledged – "+what, maxTitle)
+		return OneLine("Acknowledged – "+what, maxTitle)
 	case Resolve:
-		return oneLine("Resolved – "+what, maxTitle)
+		return OneLine("Resolved – "+what, maxTitle)
 	case Digest:
-		return oneLine("Pantau digest", maxTitle)
+		return OneLine("Pantau digest", maxTitle)
 	}
 	if m.Source != "" {
 		what += " on " + m.Source
 	}
-	return oneLine(what, maxTitle)
+	return OneLine(what, maxTitle)
 }
 
-// oneLine returns s on one line, without control, bidi-override or
+// OneLine returns s on one line, without control, bidi-override or
 // invisible formatting characters (they could reorder or hide text in a
 // chat client), cut to n characters with an ellipsis.
-func oneLine(s string, n int) string {
+func OneLine(s string, n int) string {
 	var b strings.Builder
 	count, space := 0, false
 	for _, r := range s {
@@ -275,10 +275,10 @@ func oneLine(s string, n int) string {
 	return b.String()
 }
 
-// webURL returns s when it is an absolute http or https URL of sane
+// WebURL returns s when it is an absolute http or https URL of sane
 // length, else "": a mention's URL comes from the internet and must not
 // become a javascript: link in a chat client.
-func webURL(s string) string {
+func WebURL(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > maxURL {
 		return ""

@@ -59,7 +59,7 @@ func newNtfy(c *NtfyConfig, path string, d Deps) (*Ntfy, []error) {
 // headerText makes a header value of s: one line, and RFC 2047-encoded
 // when it is not ASCII (ntfy decodes it).
 func headerText(s string, n int) string {
-	return mime.BEncoding.Encode("utf-8", oneLine(s, n))
+	return mime.BEncoding.Encode("utf-8", OneLine(s, n))
 }
 
 // ntfyActionURL quotes a URL for the Actions header, where ',' and ';'

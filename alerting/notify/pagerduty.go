@@ -42,7 +42,7 @@ func newPagerDuty(c *PagerDutyConfig, path string, d Deps) (*PagerDuty, []error)
 		checkURL(u, path+".url", false, &errs)
 	}
 	if c.Severity != "" && !slices.Contains(pdSeverities, c.Severity) {
-		errs = append(errs, fieldErr(path+".severity", "%q is not critical, error, warning or info", oneLine(c.Severity, 40)))
+		errs = append(errs, fieldErr(path+".severity", "%q is not critical, error, warning or info", OneLine(c.Severity, 40)))
 	}
 	if len(errs) > 0 {
 		return nil, errs

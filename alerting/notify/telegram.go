@@ -44,7 +44,7 @@ func newTelegram(c *TelegramConfig, path string, d Deps) (*Telegram, []error) {
 	case c.ChatID == "":
 		errs = append(errs, fieldErr(path+".chat_id", "required"))
 	case !telegramChat.MatchString(c.ChatID):
-		errs = append(errs, fieldErr(path+".chat_id", "%q is not a numeric chat id or an @channel name", oneLine(c.ChatID, 80)))
+		errs = append(errs, fieldErr(path+".chat_id", "%q is not a numeric chat id or an @channel name", OneLine(c.ChatID, 80)))
 	}
 	api := c.APIURL
 	if api == "" {
