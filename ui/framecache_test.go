@@ -71,3 +71,27 @@ func TestFrameCacheMatchesMaskingEachTime(t *testing.T) {
 		t.Fatalf("changed event: %s %v, want %s", f, err, w)
 	}
 }
+
+// A frame is byte for byte what encoding/json makes of the event, for the
+// shapes the store writes and for odd ones.
+func TestEncodeFrameMatchesEncodingJSON(t *testing.T) {
+	data, _ := json.Marshal(map[string]string{"text": "<b>kecewa</b> & \"marah\" \u2028 😡"})
+	for _, e := range []store.Event{
+		{Seq: 1, Type: "mention.new", At: time.Date(2026, 11, 22, 18, 0, 0, 123456789, time.UTC), Data: data},
+		{Seq: 1 << 60, Type: "alert", At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("WIB", 7*3600)), Data: json.RawMessage(`{"id":"a"}`)},
+		{Seq: 7, Type: `odd "type" <x>\é`, At: time.Unix(0, 0).UTC(), Data: json.RawMessage(`[1,2]`)},
+		{Seq: 8, Type: "audit"},
+	} {
+		want, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, at := encodeFrame(&e)
+		if string(got) != string(want) {
+			t.Errorf("frame\n got %s\nwant %s", got, want)
+		}
+		if len(e.Data) > 0 && string(got[at:len(got)-1]) != string(e.Data) {
+			t.Errorf("data at %d is %s", at, got[at:len(got)-1])
+		}
+	}
+}

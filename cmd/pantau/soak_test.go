@@ -55,3 +55,20 @@ func TestParseSoakEvent(t *testing.T) {
 		t.Error("a broken frame was read")
 	}
 }
+
+// The soak's set of seen mentions tells new keys from repeats, its own
+// compact keys and any others alike.
+func TestMentionSet(t *testing.T) {
+	var s mentionSet
+	for _, k := range []string{"rss:soak0-0000000", "rss:soak3-0074999", "rss:soak0-0000063", "rss:soak0-0000064", "rss:other", "rss:soak1-12", "rss:soakx-0000001"} {
+		if !s.add(k) {
+			t.Errorf("%s: first time reported as seen", k)
+		}
+		if s.add(k) {
+			t.Errorf("%s: second time reported as new", k)
+		}
+	}
+	if s.add("rss:soak0-0000001") == false {
+		t.Error("a neighbour of a seen key reported as seen")
+	}
+}
