@@ -184,6 +184,20 @@ func encodeEvent(typ string, at time.Time, data []byte) []byte {
 	return append(v, data...)
 }
 
+// eventType returns an event type as a string, without allocating for
+// the usual ones.
+func eventType(b []byte) string {
+	switch string(b) {
+	case EventMentionNew:
+		return EventMentionNew
+	case EventMentionScored:
+		return EventMentionScored
+	case EventAlert:
+		return EventAlert
+	}
+	return string(b)
+}
+
 func decodeEvent(seq uint64, v []byte) (Event, error) {
 	if len(v) < 10 || v[0] != eventEncodingV1 || len(v) < 10+int(v[9]) {
 		return Event{}, errors.New("unknown event encoding")
@@ -192,9 +206,9 @@ func decodeEvent(seq uint64, v []byte) (Event, error) {
 	return Event{
 		Seq:  seq,
 		At:   time.Unix(0, int64(binary.BigEndian.Uint64(v[1:9]))).UTC(),
-		Type: string(v[10 : 10+tl]),
-		// Copy: bbolt's memory is only valid inside the transaction.
-		Data: json.RawMessage(append([]byte(nil), v[10+tl:]...)),
+		Type: eventType(v[10 : 10+tl]),
+		// Not a copy: bbolt's memory, valid only inside the transaction.
+		Data: json.RawMessage(v[10+tl:]),
 	}, nil
 }
 
@@ -852,22 +866,40 @@ func putSource(tx *bolt.Tx, ev *eventWriter, st SourceState) error {
 // EventsSince returns up to limit events with a sequence number greater
 // than seq, in order. Limit defaults to 1000.
 func (s *Store) EventsSince(seq uint64, limit int) ([]Event, error) {
+	var out []Event
+	err := s.EventsSinceFunc(seq, limit, func(e Event) error {
+		// Copy: bbolt's memory is only valid inside the transaction.
+		e.Data = bytes.Clone(e.Data)
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// EventsSinceFunc calls fn with each event after seq, oldest first, at
+// most limit (1000 when limit is not positive), in one read transaction.
+// e.Data is the store's own memory, valid only during the call: fn copies
+// what it keeps. The dashboard's hub reads this way so that it copies only
+// the events it has not already encoded.
+func (s *Store) EventsSinceFunc(seq uint64, limit int, fn func(e Event) error) error {
 	if limit <= 0 {
 		limit = 1000
 	}
-	var out []Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	return s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.Seek(u64(seq + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+		n := 0
+		for k, v := c.Seek(u64(seq + 1)); k != nil && n < limit; k, v = c.Next() {
 			e, err := decodeEvent(binary.BigEndian.Uint64(k), v)
 			if err != nil {
 				return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
 			}
-			out = append(out, e)
+			if err := fn(e); err != nil {
+				return err
+			}
+			n++
 		}
 		return nil
 	})
-	return out, err
 }
 
 // LastSeq is the sequence number of the newest event (0 when none).

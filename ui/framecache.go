@@ -49,28 +49,35 @@ func newFrameCache(size int) *frameCache {
 	return &frameCache{seed: maphash.MakeSeed(), slots: make([]cachedFrame, size)}
 }
 
+// lookup replaces e's data by the cached masked data and reports true
+// when e's frame is cached.
+func (c *frameCache) lookup(e *store.Event) bool {
+	sum := maphash.Bytes(c.seed, e.Data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := &c.slots[e.Seq%uint64(len(c.slots))]
+	if s.seq == e.Seq && s.seq != 0 && s.sum == sum && s.typ == e.Type && s.at.Equal(e.At) {
+		e.Data = s.frame[s.dataAt : len(s.frame)-1]
+		return true
+	}
+	return false
+}
+
 // mask replaces each of evs by its masked version, as maskEvents does, and
 // makes its frame, for the events not seen before. The masked data shares
 // memory with the cached frame, which frame recognises.
 func (c *frameCache) mask(evs []store.Event) {
 	for i := range evs {
 		e := &evs[i]
-		sum := maphash.Bytes(c.seed, e.Data)
-		c.mu.Lock()
-		s := &c.slots[e.Seq%uint64(len(c.slots))]
-		hit := s.seq == e.Seq && s.seq != 0 && s.sum == sum && s.typ == e.Type && s.at.Equal(e.At)
-		if hit {
-			e.Data = s.frame[s.dataAt : len(s.frame)-1]
-		}
-		c.mu.Unlock()
-		if hit {
+		if c.lookup(e) {
 			continue
 		}
+		sum := maphash.Bytes(c.seed, e.Data)
 		maskEvents(evs[i : i+1])
 		frame, dataAt := encodeFrame(e)
 		e.Data = frame[dataAt : len(frame)-1]
 		c.mu.Lock()
-		*s = cachedFrame{seq: e.Seq, typ: e.Type, at: e.At, sum: sum, frame: frame, dataAt: dataAt}
+		c.slots[e.Seq%uint64(len(c.slots))] = cachedFrame{seq: e.Seq, typ: e.Type, at: e.At, sum: sum, frame: frame, dataAt: dataAt}
 		c.mu.Unlock()
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -287,10 +288,23 @@ func (h *hub) broadcast(clients map[*client]uint64, last uint64, evs []store.Eve
 	return last
 }
 
-// events reads stored events with personal data masked.
+// events reads stored events with personal data masked. Events whose
+// frame is cached come from the cache, without copying the store's bytes;
+// the others are copied, masked and encoded once, after the read.
 func (h *hub) events(since uint64, limit int) ([]store.Event, error) {
-	evs, err := h.st.EventsSince(since, limit)
-	h.frames.mask(evs)
+	evs := make([]store.Event, 0, min(limit, 256))
+	var missed []int
+	err := h.st.EventsSinceFunc(since, limit, func(e store.Event) error {
+		if !h.frames.lookup(&e) {
+			e.Data = bytes.Clone(e.Data)
+			missed = append(missed, len(evs))
+		}
+		evs = append(evs, e)
+		return nil
+	})
+	for _, i := range missed {
+		h.frames.mask(evs[i : i+1])
+	}
 	return evs, err
 }
 

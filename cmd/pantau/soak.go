@@ -158,9 +158,10 @@ sources:
 			firstHeap, firstRSS = heap, rss
 		}
 		maxHeap, maxRSS = math.Max(maxHeap, heap), math.Max(maxRSS, rss)
-		served := 0
+		served, released := 0, 0
 		for _, f := range feeds {
 			served += len(f.Served())
+			released += f.Released()
 		}
 		stored := storedCount(addr, *nSources)
 		lo, hi, dups, gaps, reconnects := int64(math.MaxInt64), int64(0), int64(0), int64(0), int64(0)
@@ -180,8 +181,8 @@ sources:
 		if final {
 			label = "final"
 		}
-		fmt.Fprintf(stdout, "%-8s heap_inuse=%.1fMiB rss=%.1fMiB (anon %.1f, file %.1f) served=%d stored=%d ws_delivered[min=%d max=%d] dup=%d gaps=%d reconnects=%d fetch_errors=%.0f commit->ws p50=%s p99=%s max=%s (n=%d)\n",
-			label, heap/(1<<20), rss/(1<<20), anon/(1<<20), file/(1<<20), served, stored, lo, hi, dups, gaps, reconnects, fetchErrs,
+		fmt.Fprintf(stdout, "%-8s heap_inuse=%.1fMiB rss=%.1fMiB (anon %.1f, file %.1f) released=%d served=%d stored=%d ws_delivered[min=%d max=%d] dup=%d gaps=%d reconnects=%d fetch_errors=%.0f commit->ws p50=%s p99=%s max=%s (n=%d)\n",
+			label, heap/(1<<20), rss/(1<<20), anon/(1<<20), file/(1<<20), released, served, stored, lo, hi, dups, gaps, reconnects, fetchErrs,
 			window.quantile(0.5), window.quantile(0.99), window.quantile(1), window.n)
 	}
 	deadline := time.After(*duration)
@@ -227,6 +228,15 @@ loop:
 		}
 	}
 	stored := storedCount(addr, *nSources)
+	released := 0
+	for _, f := range feeds {
+		released += f.Released()
+	}
+	// A feed serves only its newest items: what the daemon did not fetch in
+	// time is gone, as on a real feed. That means it did not keep up.
+	if served != released {
+		failures = append(failures, fmt.Sprintf("%d items released, %d fetched: the rest fell out of the feeds' windows before a poll", released, served))
+	}
 	if stored != served {
 		failures = append(failures, fmt.Sprintf("%d items served, %d stored", served, stored))
 	}

@@ -103,6 +103,13 @@ func (f *Feed) Served() []string {
 	return ids
 }
 
+// Released is how many items have appeared in the feed so far.
+func (f *Feed) Released() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.released())
+}
+
 // released returns the items whose time has come, oldest first. f.mu held.
 func (f *Feed) released() []Item {
 	elapsed := f.now().Sub(f.start)
