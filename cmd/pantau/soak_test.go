@@ -47,6 +47,9 @@ func TestParseSoakEvent(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, ok := parseSoakEvent(frame)
+		if want.Type != store.EventMentionNew {
+			want.At = time.Time{} // only new mentions are timed
+		}
 		if !ok || got.Seq != want.Seq || got.Type != want.Type || !got.At.Equal(want.At) || got.Data.Key != want.Data.Key {
 			t.Errorf("%s: %+v %v, want %+v", frame, got, ok, want)
 		}
