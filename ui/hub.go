@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -106,6 +107,10 @@ type client struct {
 	closeReason string
 	behind      bool
 	resumeAfter uint64 // the seq of the last frame the hub queued
+	// The writer's reused buffers (hub_batch.go).
+	batch   [][]byte
+	headers []byte
+	bufs    net.Buffers
 	// gone is closed when the read loop ends: the peer closed or failed.
 	gone chan struct{}
 	// sees filters the events this client's user may see (nil: all);
