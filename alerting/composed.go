@@ -209,7 +209,7 @@ func (s *ComposedScorer) Score(in Input) store.Score {
 			break
 		}
 		var overdue time.Duration
-		sc.Target, overdue, reasons = s.clock(m, now, reasons)
+		sc.Target, overdue, sc.Recheck, reasons = s.clock(m, now, reasons)
 		if overdue > 0 {
 			sc.Overdue = overdue
 			p += 0.1 + 0.15*min(1, float64(overdue)/float64(3*sc.Target))
@@ -275,27 +275,45 @@ func (s *ComposedScorer) settledState(m *store.Mention, c *conversation, reasons
 // past it the post is (rounded up to the minute, so it is non-zero as soon
 // as the target has passed, and a sweep re-saves at most once a minute),
 // and the reason.
-func (s *ComposedScorer) clock(m *store.Mention, now time.Time, reasons []string) (time.Duration, time.Duration, []string) {
+func (s *ComposedScorer) clock(m *store.Mention, now time.Time, reasons []string) (target, over time.Duration, recheck time.Time, _ []string) {
 	created := createdAt(m)
 	if created.IsZero() {
-		return 0, 0, reasons
+		return 0, 0, now.Add(noClockRecheck), reasons
 	}
 	if !m.SeenAt.IsZero() && m.SeenAt.Sub(created) > maxClockBacklog {
-		return 0, 0, append(reasons, "posted "+fmtDur(m.SeenAt.Sub(created))+" before Pantau found it: no response clock")
+		return 0, 0, now.Add(noClockRecheck), append(reasons, "posted "+fmtDur(m.SeenAt.Sub(created))+" before Pantau found it: no response clock")
 	}
 	r := s.rules(m.Brand)
-	target := r.target(m.Source, m.Kind)
+	target = r.target(m.Source, m.Kind)
 	of := ""
 	if !r.sched.always {
 		of = " of business hours"
 	}
 	elapsed := r.sched.working(created, now)
 	if elapsed <= target {
+		// Nothing changes until the deadline passes.
 		due := r.sched.deadline(created, target)
-		return target, 0, append(reasons, "reply due "+due.In(r.sched.loc).Format("2 Jan 15:04 MST")+", target "+fmtDur(target)+of)
+		return target, 0, due, append(reasons, "reply due "+due.In(r.sched.loc).Format("2 Jan 15:04 MST")+", target "+fmtDur(target)+of)
 	}
-	over := (elapsed - target + time.Minute - 1).Truncate(time.Minute)
-	return target, over, append(reasons, "unanswered "+fmtDur(target+over)+of+", target "+fmtDur(target))
+	over = (elapsed - target + time.Minute - 1).Truncate(time.Minute)
+	return target, over, now.Add(overdueRecheck(target, over)), append(reasons, "unanswered "+fmtDur(target+over)+of+", target "+fmtDur(target))
+}
+
+// noClockRecheck is how often a score with no response clock is looked at
+// again by the sweep (new data rescores it at once anyway).
+const noClockRecheck = 24 * time.Hour
+
+// overdueRecheck is how long an overdue score stands before the sweep
+// scores it again: every minute while its priority still climbs (up to
+// three times the target), then a twentieth of the time it has waited, at
+// most 30 minutes. Rescoring every overdue mention every minute made the
+// sweep's cost grow with the whole week's backlog (issue 8's soak), while
+// the dashboard runs its own live clock.
+func overdueRecheck(target, over time.Duration) time.Duration {
+	if over < 3*target {
+		return time.Minute
+	}
+	return min(max((target+over)/20, time.Minute), 30*time.Minute)
 }
 
 func createdAt(m *store.Mention) time.Time {

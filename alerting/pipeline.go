@@ -52,6 +52,14 @@ type Pipeline struct {
 	auditor     *audit.Auditor
 	cases       *caseIndex
 	casesLoaded bool // the index has been rebuilt from the store
+	// swept is set after the first full sweep: later ones skip the
+	// mentions whose score stands until its Recheck time. The first one
+	// rescores all, so a new config (targets, hours) reaches every score.
+	swept bool
+	// sampled holds the mentions that got engagement samples since the
+	// sweep last started: their virality may have changed, so the next
+	// sweep scores them whatever their Recheck says.
+	sampled map[string]bool
 
 	// progs are the expression rules, compiled, by rule name.
 	progs map[string]*vm.Program
@@ -137,6 +145,12 @@ func (p *Pipeline) Ingest(ctx context.Context, b store.Batch) (store.IngestResul
 	res, err := p.st.Ingest(b)
 	if err != nil {
 		return res, err
+	}
+	for _, k := range res.Sampled {
+		if p.sampled == nil {
+			p.sampled = map[string]bool{}
+		}
+		p.sampled[k] = true
 	}
 	for _, e := range res.Rejected {
 		p.log.Warn("skipped invalid input", "source", b.Source, "err", e)
@@ -381,13 +395,15 @@ func (p *Pipeline) Sweep(ctx context.Context, window time.Duration) error {
 	now := p.now()
 	p.mu.Lock()
 	p.loadCases(now)
+	sampled := p.sampled
+	p.sampled = nil
 	p.mu.Unlock()
 	var errs []error
 	err := p.pages(ctx, now.Add(-window), true, func(page []store.Mention) error {
 		tc := newThreadCache(p.st)
 		var open []*store.Mention
 		for i := range page {
-			if m := &page[i]; !m.ByBrand && !p.settled(m) {
+			if m := &page[i]; !m.ByBrand && !p.settled(m) && (!p.swept || sampled[m.Key] || p.due(m, now)) {
 				open = append(open, m)
 			}
 		}
@@ -410,12 +426,32 @@ func (p *Pipeline) Sweep(ctx context.Context, window time.Duration) error {
 		return nil
 	})
 	if err != nil {
+		// Keep the sampled keys for the next sweep.
+		p.mu.Lock()
+		for k := range sampled {
+			if p.sampled == nil {
+				p.sampled = map[string]bool{}
+			}
+			p.sampled[k] = true
+		}
+		p.mu.Unlock()
 		return err
 	}
+	p.mu.Lock()
+	p.swept = true
+	p.mu.Unlock()
 	if err := p.CheckSpikes(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// due reports whether m's score may have changed with time since it was
+// made: its Recheck time has come, or it has none, or another scorer made
+// it.
+func (p *Pipeline) due(m *store.Mention, now time.Time) bool {
+	sc := m.Score
+	return sc == nil || sc.Scorer != p.name || sc.Recheck.IsZero() || !now.Before(sc.Recheck)
 }
 
 // settled reports whether a stored score can no longer change with time:
@@ -544,7 +580,7 @@ func scoreChanged(a, b *store.Score) bool {
 		a.Complaint != b.Complaint || a.Severity != b.Severity || a.Sentiment != b.Sentiment ||
 		a.Virality != b.Virality || a.Priority != b.Priority ||
 		a.ReplyState != b.ReplyState || a.Target != b.Target || a.Overdue != b.Overdue ||
-		a.Escalated != b.Escalated || a.Case != b.Case || !slices.Equal(a.Reasons, b.Reasons)
+		a.Escalated != b.Escalated || a.Case != b.Case || !a.Recheck.Equal(b.Recheck) || !slices.Equal(a.Reasons, b.Reasons)
 }
 
 // threadCache reads each thread once per batch or sweep page: every member

@@ -701,3 +701,69 @@ func TestBatchAlertsWrittenTogether(t *testing.T) {
 		t.Fatalf("after duplicates: %d alerts, %d raised, %d alert events (was %d)", n, len(raised), f.events(t, store.EventAlert), alertEvents)
 	}
 }
+
+// countingScorer counts the mentions it scores.
+type countingScorer struct {
+	*ComposedScorer
+	n int
+}
+
+func (c *countingScorer) Score(in Input) store.Score { c.n++; return c.ComposedScorer.Score(in) }
+
+// After its first full pass, the sweep scores only what time or new
+// engagement can have changed: a complaint within its reply target is left
+// alone until the deadline, then scored every minute while its priority
+// climbs; one that got samples is scored at the next sweep.
+func TestSweepScoresOnlyWhatTimeChanged(t *testing.T) {
+	f := newFixture(t)
+	sc := &countingScorer{ComposedScorer: NewTextScorer().legacy}
+	f.p = NewPipeline(f.st, sc, nil, nil, f.clock.Now)
+	f.ingest(t, complaintMention("1"), complaintMention("2"))
+	sweep := func() int {
+		t.Helper()
+		before := sc.n
+		if err := f.p.Sweep(context.Background(), 24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		return sc.n - before
+	}
+	if n := sweep(); n != 2 {
+		t.Errorf("first sweep scored %d, want both (a full pass)", n)
+	}
+	f.clock.Advance(30 * time.Minute)
+	if n := sweep(); n != 0 {
+		t.Errorf("within the 1h target the sweep scored %d, want none", n)
+	}
+	key := store.MentionKey("mastodon", "1")
+	reposts := int64(40)
+	if _, err := f.p.Ingest(context.Background(), store.Batch{Source: "masto-id", Kind: "mastodon", At: f.clock.Now(),
+		Samples: []store.MentionSample{{Key: key, Sample: store.Sample{At: f.clock.Now(), Reposts: &reposts}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := sweep(); n != 1 {
+		t.Errorf("after samples for one mention the sweep scored %d, want 1", n)
+	}
+	f.clock.Advance(31 * time.Minute) // past the 1h target
+	if n := sweep(); n != 2 {
+		t.Errorf("past the target the sweep scored %d, want 2", n)
+	}
+	stored, _, _ := f.st.Mention(key)
+	if stored.Score.Overdue == 0 || !stored.Score.Recheck.Equal(f.clock.Now().Add(time.Minute)) {
+		t.Errorf("overdue score = %+v, want a recheck in a minute", stored.Score)
+	}
+	f.clock.Advance(30 * time.Second)
+	if n := sweep(); n != 0 {
+		t.Errorf("30 s later the sweep scored %d, want none", n)
+	}
+	f.clock.Advance(30 * time.Second)
+	if n := sweep(); n != 2 {
+		t.Errorf("a minute later the sweep scored %d, want 2", n)
+	}
+	// Long past the target the priority no longer climbs: rechecks thin out.
+	if d := overdueRecheck(time.Hour, 10*time.Hour); d != 30*time.Minute {
+		t.Errorf("recheck 10h overdue = %v, want 30m", d)
+	}
+	if d := overdueRecheck(time.Hour, 4*time.Hour); d != 15*time.Minute {
+		t.Errorf("recheck 4h overdue = %v, want 15m", d)
+	}
+}

@@ -298,6 +298,7 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 			res.New = append(res.New, m)
 		}
 
+		sampled := map[string]bool{}
 		for _, sm := range b.Samples {
 			if sm.Key == "" || len(sm.Key) > maxKeyLen || strings.IndexByte(sm.Key, 0) >= 0 {
 				res.Rejected = append(res.Rejected, fmt.Errorf("source %s: sample for %q: bad mention key", b.Source, truncate(sm.Key, 80)))
@@ -315,6 +316,10 @@ func (s *Store) Ingest(b Batch) (IngestResult, error) {
 			}
 			if err := indexSample(tx, sm.Key, sm.At); err != nil {
 				return err
+			}
+			if !sampled[sm.Key] {
+				sampled[sm.Key] = true
+				res.Sampled = append(res.Sampled, sm.Key)
 			}
 		}
 

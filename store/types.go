@@ -126,6 +126,10 @@ type Score struct {
 	ReplyState ReplyState    `json:"reply_state,omitempty"`
 	Target     time.Duration `json:"target,omitempty"`
 	Overdue    time.Duration `json:"overdue,omitempty"`
+	// Recheck is when the score next changes with time alone (the reply
+	// deadline passing, the overdue time growing); the periodic sweep
+	// leaves the mention alone until then. Zero: at every sweep.
+	Recheck time.Time `json:"recheck,omitzero"`
 	// Escalated is set when the same author followed up unanswered
 	// ("still no answer", "min??").
 	Escalated bool `json:"escalated,omitempty"`
@@ -295,6 +299,8 @@ type IngestResult struct {
 	Rejected []error
 	// Answered holds the keys of mentions that got their first brand reply.
 	Answered []string
+	// Sampled holds the keys that got engagement samples, once each.
+	Sampled []string
 }
 
 // Event types. Each Event's Data is the JSON of the named record.
