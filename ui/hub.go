@@ -35,8 +35,9 @@ import (
 // writeWait. Close codes: 1001 the server is shutting down, 1011 the store
 // failed, 1012 the server dropped every client, 1013 the client fell
 // behind (older servers); after any of them, reconnect with since. 4001:
-// since is ahead of the store's newest event (the store was replaced), so
-// the client must reload its snapshot and start again from its seq.
+// since is ahead of the store's newest event (the store was replaced), or
+// events after it were deleted by retention, so the client must reload its
+// snapshot and start again from its seq.
 
 // Hub tuning. Variables on the hub so tests can shrink them.
 const (
@@ -529,6 +530,13 @@ func (h *hub) catchUp(c *client, ping *time.Ticker, sent uint64) bool {
 			if err != nil {
 				h.log.Error("read events for a client", "err", err)
 				h.closeWith(c, websocket.CloseInternalServerErr, "store unavailable")
+				return false
+			}
+			if sent > 0 && len(evs) > 0 && evs[0].Seq > sent+1 {
+				// Retention deleted events the client has not seen (it
+				// was away longer than events are kept): going on would
+				// skip them silently, so it reloads its snapshot instead.
+				h.closeWith(c, closeResync, "events after since were deleted by retention: reload")
 				return false
 			}
 			// A page goes out in a few socket writes, not one per event

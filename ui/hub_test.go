@@ -289,6 +289,31 @@ func TestHubClosesClientThatStopsReading(t *testing.T) {
 	}
 }
 
+// A client resuming from a seq whose following events retention deleted
+// is told to reload (4001) rather than skipping them silently; one that
+// asks for everything (since=0) gets what is kept.
+func TestHubResyncAfterRetentionGap(t *testing.T) {
+	st := newTestStore(t)
+	ingestN(t, st, "old", 5) // events 1..10
+	ts := startServer(t, st, Config{}, nil)
+	if _, err := st.Prune(context.Background(), store.RetainEvents, time.Now().Add(time.Hour), 100); err != nil {
+		t.Fatal(err)
+	}
+	ingestN(t, st, "new", 1) // events 11, 12
+	c := mustDialWS(t, ts, 4)
+	if _, err := readEvent(c, 5*time.Second); closeCode(err) != closeResync {
+		t.Errorf("resume over deleted events: %v, want close %d", err, closeResync)
+	}
+	all := mustDialWS(t, ts, 0)
+	if e, err := readEvent(all, 5*time.Second); err != nil || e.Seq != 11 {
+		t.Errorf("since=0: first event %d, %v; want 11", e.Seq, err)
+	}
+	live := mustDialWS(t, ts, 10) // nothing deleted after 10
+	if e, err := readEvent(live, 5*time.Second); err != nil || e.Seq != 11 {
+		t.Errorf("since=10: first event %d, %v; want 11", e.Seq, err)
+	}
+}
+
 func TestHubOriginCheck(t *testing.T) {
 	st := newTestStore(t)
 	ts := startServer(t, st, Config{AllowedOrigins: []string{"https://ops.example.com"}}, nil)
