@@ -481,46 +481,29 @@ func (p *Pipeline) settled(m *store.Mention) bool {
 // handled under p.mu, so a page is never acted on after an Ingest changed
 // it; without, the caller holds p.mu.
 func (p *Pipeline) pages(ctx context.Context, since time.Time, lock bool, fn func([]store.Mention) error) error {
-	done := make(map[string]bool)
+	at := store.SeenCursor{At: since}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, last, fresh, err := p.page(since, lock, done, fn)
-		if err != nil {
+		n, next, err := p.page(at, lock, fn)
+		if err != nil || n < sweepPage {
 			return err
 		}
-		if n < sweepPage {
-			return nil
-		}
-		if fresh == 0 {
-			// A full page of mentions all seen at the same instant that we
-			// already did: step past that instant or we would loop.
-			p.log.Warn("more mentions share one timestamp than a page holds; skipping the rest of them", "seen_at", last)
-			last = last.Add(time.Nanosecond)
-		}
-		since = last
+		at = next
 	}
 }
 
-func (p *Pipeline) page(since time.Time, lock bool, done map[string]bool, fn func([]store.Mention) error) (int, time.Time, int, error) {
+func (p *Pipeline) page(at store.SeenCursor, lock bool, fn func([]store.Mention) error) (int, store.SeenCursor, error) {
 	if lock {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 	}
-	page, err := p.st.MentionsSeenSince(since, sweepPage)
+	page, next, err := p.st.MentionsSeenAfter(at, sweepPage)
 	if err != nil || len(page) == 0 {
-		return 0, since, 0, err
+		return 0, next, err
 	}
-	last := page[len(page)-1].SeenAt
-	todo := make([]store.Mention, 0, len(page))
-	for _, m := range page {
-		if !done[m.Key] {
-			done[m.Key] = true
-			todo = append(todo, m)
-		}
-	}
-	return len(page), last, len(todo), fn(todo)
+	return len(page), next, fn(page)
 }
 
 // loadCases rebuilds the case index from the mentions seen within its

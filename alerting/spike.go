@@ -286,33 +286,27 @@ func (p *Pipeline) openSpikes(name string) (map[string]store.Alert, error) {
 // month of old posts is not a spike.
 func (p *Pipeline) countComplaints(ctx context.Context, c SpikeConfig, from, to time.Time) (map[string]int, error) {
 	out := map[string]int{}
-	since := from
-	seen := map[string]bool{}
+	at := store.SeenCursor{At: from}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		page, err := p.st.MentionsSeenSince(since, sweepPage)
+		page, next, err := p.st.MentionsSeenAfter(at, sweepPage)
 		if err != nil {
 			return nil, err
 		}
-		fresh := 0
+		at = next
 		for i := range page {
 			m := &page[i]
-			if seen[m.Key] {
-				continue
-			}
-			seen[m.Key] = true
-			fresh++
 			if m.SeenAt.After(to.Add(time.Hour)) {
 				return out, nil
 			}
-			at := m.CreatedAt
-			if at.IsZero() {
-				at = m.SeenAt
+			written := m.CreatedAt
+			if written.IsZero() {
+				written = m.SeenAt
 			}
 			if m.ByBrand || m.Score == nil || !m.Score.Scored || m.Score.Complaint < c.MinComplaint ||
-				at.Before(from) || !at.Before(to) || (len(c.Brands) > 0 && !slices.Contains(c.Brands, m.Brand)) {
+				written.Before(from) || !written.Before(to) || (len(c.Brands) > 0 && !slices.Contains(c.Brands, m.Brand)) {
 				continue
 			}
 			g := m.Brand
@@ -321,10 +315,9 @@ func (p *Pipeline) countComplaints(ctx context.Context, c SpikeConfig, from, to 
 			}
 			out[g]++
 		}
-		if len(page) < sweepPage || fresh == 0 {
+		if len(page) < sweepPage {
 			return out, nil
 		}
-		since = page[len(page)-1].SeenAt
 	}
 }
 

@@ -568,6 +568,45 @@ func (s *Store) Mentions(q MentionQuery) ([]Mention, error) {
 	return out, err
 }
 
+// SeenCursor is a position in the order mentions were seen: after the
+// mention Key seen at At, or, with Key empty, at At.
+type SeenCursor struct {
+	At  time.Time
+	Key string
+}
+
+// MentionsSeenAfter returns up to limit mentions in the order they were
+// seen, from cursor c on, and the cursor after the last one read. Mentions
+// of one batch share their seen time, so paging by time alone skips or
+// repeats those beyond a page; the key in the cursor keeps the place.
+func (s *Store) MentionsSeenAfter(c SeenCursor, limit int) ([]Mention, SeenCursor, error) {
+	var out []Mention
+	next := c
+	err := s.db.View(func(tx *bolt.Tx) error {
+		mentions := tx.Bucket(bucketMentions)
+		cur := tx.Bucket(bucketBySeen).Cursor()
+		start := seenKey(c.At, c.Key)
+		k, _ := cur.Seek(start)
+		if c.Key != "" && bytes.Equal(k, start) {
+			k, _ = cur.Next()
+		}
+		for ; k != nil && len(out) < limit; k, _ = cur.Next() {
+			next = SeenCursor{At: time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC(), Key: string(k[8:])}
+			v := mentions.Get(k[8:])
+			if v == nil {
+				continue
+			}
+			var m Mention
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("decode mention %s: %w", k[8:], err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
 // MentionsSeenSince returns up to limit mentions first seen at or after
 // since, oldest first. The scorer's sweep uses it to re-score open mentions.
 func (s *Store) MentionsSeenSince(since time.Time, limit int) ([]Mention, error) {

@@ -458,3 +458,49 @@ func TestSetHandlingRecordsAnEvent(t *testing.T) {
 		t.Fatalf("last event = %+v", evs)
 	}
 }
+
+// Paging through mentions in the order seen keeps its place inside a batch
+// larger than a page (its mentions share one seen time): each mention
+// comes once, none is skipped.
+func TestMentionsSeenAfterPagesThroughOneBigBatch(t *testing.T) {
+	c := newClock()
+	st, _ := openTest(t, c)
+	start := c.Now()
+	big := make([]Mention, 2500)
+	for i := range big {
+		big[i] = mention(fmt.Sprintf("big%04d", i), "x")
+	}
+	if _, err := st.Ingest(Batch{Source: "news", Kind: "rss", Mentions: big}); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Second)
+	if _, err := st.Ingest(Batch{Source: "news", Kind: "rss", Mentions: []Mention{mention("later", "y")}}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	at := SeenCursor{At: start}
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		page, next, err := st.MentionsSeenAfter(at, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range page {
+			seen[m.Key]++
+		}
+		if len(page) < 1000 {
+			break
+		}
+		at = next
+	}
+	if len(seen) != 2501 {
+		t.Errorf("%d distinct mentions paged, want 2501", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s paged %d times", k, n)
+		}
+	}
+}
