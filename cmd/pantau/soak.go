@@ -49,6 +49,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	dataDir := fs.String("data", "", "data directory (default: a temporary one, removed after a run that passes)")
 	bin := fs.String("bin", "", "pantau binary to run as the daemon (default: this one)")
 	drainFor := fs.Duration("drain", 5*time.Minute, "how long to wait, after the load stops, for everything served to be stored and delivered")
+	keep := fs.Duration("window", 10*time.Second, "how long an item stays in its feed: a poll later than that misses it, and the run fails")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile here (the daemon's is at its ops address, /debug/pprof/profile)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,8 +65,8 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if *rate <= 0 || *nSources <= 0 || *nClients < 0 || *duration <= 0 {
-		return errors.New("soak: -rate, -sources and -duration must be positive, -clients not negative")
+	if *rate <= 0 || *nSources <= 0 || *nClients < 0 || *duration <= 0 || *keep < 2*time.Second {
+		return errors.New("soak: -rate, -sources and -duration must be positive, -clients not negative, -window at least 2s")
 	}
 	if *dataDir == "" {
 		dir, err := os.MkdirTemp("", "pantau-soak-")
@@ -90,14 +91,14 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	}
 
 	// The sources: each releases rate/sources items a second and serves
-	// its newest few seconds of them, polled every second.
+	// its newest -window of them, polled every second.
 	perSource := float64(*rate) / float64(*nSources)
 	interval := time.Duration(float64(time.Second) / perSource)
 	count := int(perSource*duration.Seconds()) + int(perSource)*5
 	var feeds []*fakesource.Feed
 	var sources strings.Builder
 	for i := range *nSources {
-		f := soakFeed(i, interval, int(perSource*4)+10, count)
+		f := soakFeed(i, interval, int(perSource*keep.Seconds())+10, count)
 		srv := httptest.NewServer(f)
 		defer srv.Close()
 		feeds = append(feeds, f)
