@@ -79,6 +79,7 @@ func Build(d *Data, log io.Writer) (*Built, error) {
 		return nil, err
 	}
 	st := newStages(d, m0)
+	note("%s", st.xNote)
 	b.Files["lang.tsv"] = st.langEvidence()
 
 	// Heads.
@@ -284,6 +285,22 @@ type stages struct {
 	cmpY   []int
 	sev    []Complaint // severity_dev.csv labels joined to cmp rows (by text)
 	hasSev []bool
+
+	// Translate-train (translate.go): SmSA train in pseudo-English, the
+	// English sentiment head fitted on it, and that head's centred logits
+	// on every complaints-en row (the English sentiment head reads them as
+	// three extra features, and its weights are folded back in).
+	xen   corpus
+	xenY  []int
+	xhead *head
+	xNote string
+	// mix is complaints-en followed by the pseudo-English (row i >= nCmp
+	// is xen row i-nCmp); mixX the translate-train head's centred logits
+	// on each (out-of-fold for the pseudo-English rows), mixY the
+	// sentiment classes of the pseudo-English rows.
+	mix  corpus
+	mixX [][]float64
+	mixY []int
 }
 
 var sentClasses = map[string]int{"negative": 0, "neutral": 1, "positive": 2}
@@ -320,7 +337,140 @@ func newStages(d *Data, m *Model) *stages {
 	for i, t := range ct {
 		st.sev[i], st.hasSev[i] = bySev[t]
 	}
+	st.translateTrain(d)
 	return st
+}
+
+// translateTrain renders SmSA train as pseudo-English through the glossary,
+// fits an English sentiment head on it (L2 chosen by cross-validated
+// log-loss on the pseudo-English itself) and scores every complaints-en
+// row with it. Nothing here reads complaints-en labels, so the head is
+// fitted once, outside the complaints-en cross-validation.
+func (st *stages) translateTrain(d *Data) {
+	texts := make([]string, 0, len(d.SmSATrain))
+	st.xenY = st.xenY[:0]
+	covered := 0.0
+	for _, l := range d.SmSATrain {
+		t, cov := defaultGlossary.translate(l.Text, translateOptions{keepUnknown: xKeepUnknown})
+		texts = append(texts, t)
+		st.xenY = append(st.xenY, sentClasses[l.Label])
+		covered += cov
+	}
+	st.xen = extractAll(st.m, texts, "en")
+	rows := allRows(len(st.xen.ex))
+	l2 := selectL2(st.xen, rows, st.xenY, nil, nil, 3, xMinDF, sentimentPriors, idGrid)
+	st.xhead = fit(st.xen, rows, st.xenY, nil, nil, 3, xMinDF, l2, sentimentPriors)
+	st.xNote = fmt.Sprintf("translate-train: %d SmSA train texts in pseudo-English (%.1f%% of words in the glossary), %d features, L2 %g",
+		len(texts), 100*covered/float64(max(len(texts), 1)), st.xhead.fz.dim(), l2)
+	nc := len(st.cmp.ex)
+	st.mix = corpus{ex: append(append([]Extracted{}, st.cmp.ex...), st.xen.ex...), text: append(append([]string{}, st.cmp.text...), texts...)}
+	st.mixX = make([][]float64, len(st.mix.ex))
+	st.mixY = make([]int, len(st.mix.ex))
+	for i := range st.cmp.ex {
+		st.mixX[i] = st.xhead.logits(&st.cmp.ex[i])
+	}
+	folds := foldsOf(st.xen, rows)
+	for k, test := range folds {
+		h := fit(st.xen, without(folds, k), st.xenY, nil, nil, 3, xMinDF, l2, sentimentPriors)
+		for _, i := range test {
+			st.mixX[nc+i] = h.logits(&st.xen.ex[i])
+			st.mixY[nc+i] = st.xenY[i]
+		}
+	}
+}
+
+// Translate-train settings.
+const (
+	xKeepUnknown = false // words outside the glossary are dropped
+	xMinDF       = 2
+	// xDomainWeight is the pseudo-English reviews' total weight relative
+	// to the English tweets' in the English sentiment head.
+	xDomainWeight = 1.0
+)
+
+// logits returns h's centred class scores for e (a head without extra
+// features).
+func (h *head) logits(e *Extracted) []float64 {
+	r := h.fz.row(e, nil, 0, 1)
+	s := make([]float64, h.lm.K)
+	h.lm.scores(&r, s)
+	return centre3(s)
+}
+
+func centre3(s []float64) []float64 {
+	mean := 0.0
+	for _, v := range s {
+		mean += v
+	}
+	mean /= float64(len(s))
+	out := make([]float64, len(s))
+	for k, v := range s {
+		out[k] = v - mean
+	}
+	return out
+}
+
+// stack folds head p into h, which was fitted with p's centred logits as
+// its K extra features: the result is one linear head over the union of
+// both vocabularies and the dense features, which gives the same scores
+// as h reading p (centred logits are linear in p's weights).
+func stack(h, p *head) *head {
+	K := h.lm.K
+	if p.lm.K != K || h.fz.nExtra != K || p.fz.nExtra != 0 {
+		panic("stack: shapes")
+	}
+	Dh, Dp := h.lm.D, p.lm.D
+	nh, np := len(h.fz.names), len(p.fz.names)
+	// A'[c][m] = sum_k A[c][k] * (delta(k,m) - 1/K): the weights h gives
+	// p's raw scores.
+	A := make([]float64, K*K)
+	for c := range K {
+		for m := range K {
+			for k := range K {
+				d := -1 / float64(K)
+				if k == m {
+					d++
+				}
+				A[c*K+m] += h.lm.W[c*Dh+nh+nDense+k] * d
+			}
+		}
+	}
+	names := map[string]bool{}
+	for _, n := range h.fz.names {
+		names[n] = true
+	}
+	for _, n := range p.fz.names {
+		names[n] = true
+	}
+	fz := &featurizer{vocab: map[string]int32{}}
+	for _, n := range sortedKeys(names) {
+		fz.vocab[n] = int32(len(fz.names))
+		fz.names = append(fz.names, n)
+	}
+	D := len(fz.names) + nDense
+	lm := &linModel{K: K, D: D, W: make([]float64, K*D), B: make([]float64, K)}
+	for c := range K {
+		lm.B[c] = h.lm.B[c]
+		for m := range K {
+			lm.B[c] += A[c*K+m] * p.lm.B[m]
+		}
+		for j, n := range h.fz.names {
+			lm.W[c*D+int(fz.vocab[n])] += h.lm.W[c*Dh+j]
+		}
+		for j, n := range p.fz.names {
+			for m := range K {
+				lm.W[c*D+int(fz.vocab[n])] += A[c*K+m] * p.lm.W[m*Dp+j]
+			}
+		}
+		for d := range nDense {
+			v := h.lm.W[c*Dh+nh+d]
+			for m := range K {
+				v += A[c*K+m] * p.lm.W[m*Dp+np+d]
+			}
+			lm.W[c*D+len(fz.names)+d] = v
+		}
+	}
+	return &head{fz: fz, lm: lm, l2: h.l2}
 }
 
 func b2i(b bool) int {
@@ -760,8 +910,31 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	// English has little labeled sentiment, all of it tweets to brands:
 	// the heads may choose to read the lexicon features only, which
 	// travel better to other kinds of text.
-	dfS, l2s := selectConfig(c, sentRows, sentY, nil, nil, 3, sentimentPriors, enGrid, 2, noWords)
-	en.sent = fit(c, sentRows, sentY, nil, nil, 3, dfS, l2s, sentimentPriors)
+	//
+	// The sentiment head also reads the translate-train head's scores
+	// (three extra features), and is fitted on the tweets and the
+	// pseudo-English reviews together, each kind of text weighing the
+	// same in total: English mentions are both. Cross-validated log-loss
+	// over both decides the penalty, and stack folds the translate-train
+	// head into one linear head.
+	nc := len(c.ex)
+	mixRows := append([]int{}, sentRows...)
+	mixSentY := append([]int{}, st.mixY...)
+	mixW := make([]float64, len(st.mix.ex))
+	for _, i := range sentRows {
+		mixSentY[i] = sentY[i]
+		mixW[i] = 1
+	}
+	for i := nc; i < len(st.mix.ex); i++ {
+		mixRows = append(mixRows, i)
+		mixW[i] = 1
+	}
+	dfS, l2s := selectConfig(st.mix, mixRows, mixSentY, mixW, st.mixX, 3, sentimentPriors, enGrid, noWords)
+	sh := fit(st.mix, mixRows, mixSentY, mixW, st.mixX, 3, dfS, l2s, sentimentPriors)
+	if debugStack != nil {
+		debugStack(sh)
+	}
+	en.sent = stack(sh, st.xhead)
 	dfA, l2a := selectConfig(c, sentRows, angerY, nil, nil, 2, nil, enGrid, 2, noWords)
 	en.anger = fit(c, sentRows, angerY, nil, nil, 2, dfA, l2a, nil)
 	en.l2["en_sentiment"], en.l2["en_anger"] = l2s, l2a
@@ -777,7 +950,7 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	// Generic complaint head: its inputs include sentiment and anger
 	// probabilities, which must be out-of-fold for the rows it learns
 	// from (a head that saw a row's label would look too sure of it).
-	sentOOF := oofProbsRows(c, sentRows, sentY, nil, nil, 3, dfS, l2s, sentimentPriors)
+	sentOOF := oofProbsRows(st.mix, mixRows, mixSentY, mixW, st.mixX, 3, dfS, l2s, sentimentPriors)
 	angerOOF := oofProbsRows(c, sentRows, angerY, nil, nil, 2, dfA, l2a, nil)
 	gen := make([][]float64, len(c.ex))
 	for _, i := range rows {
@@ -968,3 +1141,4 @@ func (tw *thresholdWriter) bytes() []byte {
 	}
 	return buf.Bytes()
 }
+var debugStack func(*head)
