@@ -286,18 +286,17 @@ type stages struct {
 	sev    []Complaint // severity_dev.csv labels joined to cmp rows (by text)
 	hasSev []bool
 
-	// Translate-train (translate.go): SmSA train in pseudo-English, the
-	// English sentiment head fitted on it, and that head's centred logits
-	// on every complaints-en row (the English sentiment head reads them as
-	// three extra features, and its weights are folded back in).
+	// Translate-train (translate.go): SmSA train in pseudo-English and
+	// the English head fitted on it.
 	xen   corpus
 	xenY  []int
 	xhead *head
 	xNote string
-	// mix is complaints-en followed by the pseudo-English (row i >= nCmp
-	// is xen row i-nCmp); mixX the translate-train head's centred logits
-	// on each (out-of-fold for the pseudo-English rows), mixY the
-	// sentiment classes of the pseudo-English rows.
+	// mix is complaints-en followed by the pseudo-English (row nc+i is
+	// xen row i), what the English sentiment head is fitted on. mixX are
+	// its extra features: the translate-train head's centred logits
+	// (out-of-fold on the pseudo-English rows), then 1 on the rows of
+	// complaints-en; mixY the classes of the pseudo-English rows.
 	mix  corpus
 	mixX [][]float64
 	mixY []int
@@ -343,50 +342,59 @@ func newStages(d *Data, m *Model) *stages {
 
 // translateTrain renders SmSA train as pseudo-English through the glossary,
 // fits an English sentiment head on it (L2 chosen by cross-validated
-// log-loss on the pseudo-English itself) and scores every complaints-en
-// row with it. Nothing here reads complaints-en labels, so the head is
-// fitted once, outside the complaints-en cross-validation.
+// log-loss on the pseudo-English itself), and lays out what the English
+// sentiment head is fitted on (mix). Nothing here reads complaints-en
+// labels, so it runs once, outside the complaints-en cross-validation.
+//
+// The translate-train head reads words and negated words and the dense
+// features, not word pairs: the glossary translates word by word, so its
+// pairs are in Indonesian order ("food tasty"), which English does not
+// write; they made no difference to its agreement on NusaX train and ten
+// times the weights.
 func (st *stages) translateTrain(d *Data) {
 	texts := make([]string, 0, len(d.SmSATrain))
 	st.xenY = st.xenY[:0]
 	covered := 0.0
 	for _, l := range d.SmSATrain {
-		t, cov := defaultGlossary.translate(l.Text, translateOptions{keepUnknown: xKeepUnknown})
+		t, cov := defaultGlossary.translate(l.Text, translateOptions{})
 		texts = append(texts, t)
 		st.xenY = append(st.xenY, sentClasses[l.Label])
 		covered += cov
 	}
 	st.xen = extractAll(st.m, texts, "en")
+	for i := range st.xen.ex {
+		e := &st.xen.ex[i]
+		fs, vs := e.Features[:0], e.Values[:0]
+		for n, f := range e.Features {
+			if strings.IndexByte(f, ' ') < 0 {
+				fs = append(fs, f)
+				vs = append(vs, e.Values[n])
+			}
+		}
+		e.Features, e.Values = fs, vs
+	}
 	rows := allRows(len(st.xen.ex))
-	l2 := selectL2(st.xen, rows, st.xenY, nil, nil, 3, xMinDF, sentimentPriors, idGrid)
-	st.xhead = fit(st.xen, rows, st.xenY, nil, nil, 3, xMinDF, l2, sentimentPriors)
-	st.xNote = fmt.Sprintf("translate-train: %d SmSA train texts in pseudo-English (%.1f%% of words in the glossary), %d features, L2 %g",
+	l2 := selectL2(st.xen, rows, st.xenY, nil, nil, 3, 2, sentimentPriors, idGrid)
+	st.xhead = fit(st.xen, rows, st.xenY, nil, nil, 3, 2, l2, sentimentPriors)
+	st.xNote = fmt.Sprintf("translate-train: %d SmSA train texts in pseudo-English (%.1f%% of their words in the glossary), %d features, L2 %g",
 		len(texts), 100*covered/float64(max(len(texts), 1)), st.xhead.fz.dim(), l2)
+
 	nc := len(st.cmp.ex)
 	st.mix = corpus{ex: append(append([]Extracted{}, st.cmp.ex...), st.xen.ex...), text: append(append([]string{}, st.cmp.text...), texts...)}
 	st.mixX = make([][]float64, len(st.mix.ex))
 	st.mixY = make([]int, len(st.mix.ex))
 	for i := range st.cmp.ex {
-		st.mixX[i] = st.xhead.logits(&st.cmp.ex[i])
+		st.mixX[i] = append(st.xhead.logits(&st.cmp.ex[i]), 1)
 	}
 	folds := foldsOf(st.xen, rows)
 	for k, test := range folds {
-		h := fit(st.xen, without(folds, k), st.xenY, nil, nil, 3, xMinDF, l2, sentimentPriors)
+		h := fit(st.xen, without(folds, k), st.xenY, nil, nil, 3, 2, l2, sentimentPriors)
 		for _, i := range test {
-			st.mixX[nc+i] = h.logits(&st.xen.ex[i])
+			st.mixX[nc+i] = append(h.logits(&st.xen.ex[i]), 0)
 			st.mixY[nc+i] = st.xenY[i]
 		}
 	}
 }
-
-// Translate-train settings.
-const (
-	xKeepUnknown = false // words outside the glossary are dropped
-	xMinDF       = 2
-	// xDomainWeight is the pseudo-English reviews' total weight relative
-	// to the English tweets' in the English sentiment head.
-	xDomainWeight = 1.0
-)
 
 // logits returns h's centred class scores for e (a head without extra
 // features).
@@ -416,7 +424,7 @@ func centre3(s []float64) []float64 {
 // as h reading p (centred logits are linear in p's weights).
 func stack(h, p *head) *head {
 	K := h.lm.K
-	if p.lm.K != K || h.fz.nExtra != K || p.fz.nExtra != 0 {
+	if p.lm.K != K || h.fz.nExtra < K || p.fz.nExtra != 0 {
 		panic("stack: shapes")
 	}
 	Dh, Dp := h.lm.D, p.lm.D
@@ -911,12 +919,17 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	// the heads may choose to read the lexicon features only, which
 	// travel better to other kinds of text.
 	//
-	// The sentiment head also reads the translate-train head's scores
-	// (three extra features), and is fitted on the tweets and the
-	// pseudo-English reviews together, each kind of text weighing the
-	// same in total: English mentions are both. Cross-validated log-loss
-	// over both decides the penalty, and stack folds the translate-train
-	// head into one linear head.
+	// Sentiment: the dense features plus the translate-train head's
+	// scores (centred logits, three extra features), fitted on the tweets
+	// and the pseudo-English SmSA texts together, every labelled text
+	// weighing 1, with the L2 penalty chosen by cross-validated log-loss
+	// over both. A fourth extra feature is 1 on complaints-en's tweets
+	// and is dropped from the shipped head: it absorbs that sample's own
+	// class balance (tweets collected to find complaints, annotated in
+	// their own scheme: a question to a brand is often "positive"), so
+	// that English and Indonesian share SmSA's prior and read the same
+	// sentence the same way. stack folds the translate-train head in:
+	// the result is one linear head over words and dense features.
 	nc := len(c.ex)
 	mixRows := append([]int{}, sentRows...)
 	mixSentY := append([]int{}, st.mixY...)
@@ -930,11 +943,7 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 		mixW[i] = 1
 	}
 	dfS, l2s := selectConfig(st.mix, mixRows, mixSentY, mixW, st.mixX, 3, sentimentPriors, enGrid, noWords)
-	sh := fit(st.mix, mixRows, mixSentY, mixW, st.mixX, 3, dfS, l2s, sentimentPriors)
-	if debugStack != nil {
-		debugStack(sh)
-	}
-	en.sent = stack(sh, st.xhead)
+	en.sent = stack(fit(st.mix, mixRows, mixSentY, mixW, st.mixX, 3, dfS, l2s, sentimentPriors), st.xhead)
 	dfA, l2a := selectConfig(c, sentRows, angerY, nil, nil, 2, nil, enGrid, 2, noWords)
 	en.anger = fit(c, sentRows, angerY, nil, nil, 2, dfA, l2a, nil)
 	en.l2["en_sentiment"], en.l2["en_anger"] = l2s, l2a
@@ -950,7 +959,20 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	// Generic complaint head: its inputs include sentiment and anger
 	// probabilities, which must be out-of-fold for the rows it learns
 	// from (a head that saw a row's label would look too sure of it).
-	sentOOF := oofProbsRows(st.mix, mixRows, mixSentY, mixW, st.mixX, 3, dfS, l2s, sentimentPriors)
+	// The sentiment ones come from the folded head, as shipped (without
+	// the complaints-en feature).
+	sentOOF := make([][]float64, len(st.mix.ex))
+	{
+		folds := foldsOf(st.mix, mixRows)
+		for k, test := range folds {
+			h := stack(fit(st.mix, without(folds, k), mixSentY, mixW, st.mixX, 3, dfS, l2s, sentimentPriors), st.xhead)
+			for _, i := range test {
+				if i < nc {
+					sentOOF[i] = h.probs(&c.ex[i], nil)
+				}
+			}
+		}
+	}
 	angerOOF := oofProbsRows(c, sentRows, angerY, nil, nil, 2, dfA, l2a, nil)
 	gen := make([][]float64, len(c.ex))
 	for _, i := range rows {
@@ -1141,4 +1163,3 @@ func (tw *thresholdWriter) bytes() []byte {
 	}
 	return buf.Bytes()
 }
-var debugStack func(*head)

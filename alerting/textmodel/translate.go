@@ -3,6 +3,7 @@ package textmodel
 import (
 	_ "embed"
 	"fmt"
+	"hash/fnv"
 	"strings"
 )
 
@@ -20,12 +21,14 @@ import (
 //go:embed glossary_id_en.tsv
 var glossaryTSV string
 
-// glossary maps an Indonesian word (or a two-word phrase) to English words;
-// an empty translation drops the word.
-type glossary map[string][]string
+// glossary maps an Indonesian word (or a two-word phrase) to its English
+// renderings, each one or more words; an empty rendering drops the word.
+type glossary map[string][][]string
 
 // parseGlossary reads "indonesian<TAB>english" lines; "-" as the English
-// drops the word, "=" keeps it as it is (names, loan words).
+// drops the word, "=" keeps it as it is (names, loan words), and "a|b|c"
+// lists renderings to alternate between, so that the English head meets
+// the synonyms a writer would use ("tasty|delicious").
 func parseGlossary(s string) (glossary, error) {
 	g := glossary{}
 	for n, line := range strings.Split(s, "\n") {
@@ -41,14 +44,20 @@ func parseGlossary(s string) (glossary, error) {
 		if _, dup := g[id]; dup {
 			return nil, fmt.Errorf("glossary line %d: %q twice", n+1, id)
 		}
-		switch en {
-		case "-":
-			g[id] = []string{}
-		case "=":
-			g[id] = []string{id}
-		default:
-			g[id] = strings.Fields(en)
+		var alts [][]string
+		for _, a := range strings.Split(en, "|") {
+			switch a = strings.TrimSpace(a); a {
+			case "":
+				return nil, fmt.Errorf("glossary line %d: an empty rendering in %q", n+1, line)
+			case "-":
+				alts = append(alts, []string{})
+			case "=":
+				alts = append(alts, []string{id})
+			default:
+				alts = append(alts, strings.Fields(a))
+			}
 		}
+		g[id] = alts
 	}
 	return g, nil
 }
@@ -75,6 +84,20 @@ type translateOptions struct {
 func (g glossary) translate(text string, o translateOptions) (string, float64) {
 	fields := strings.Fields(strings.ToLower(text))
 	out := make([]string, 0, len(fields)+8)
+	h := fnv.New32a()
+	h.Write([]byte(text))
+	seed := h.Sum32()
+	pick := func(alts [][]string, i int) []string {
+		if len(alts) == 1 {
+			return alts[0]
+		}
+		x := seed + uint32(i)*0x85ebca6b
+		x ^= x >> 13
+		x *= 0xc2b2ae35
+		x ^= x >> 16
+		return alts[x%uint32(len(alts))]
+	}
+
 	words, known := 0, 0
 	for i := 0; i < len(fields); i++ {
 		f := fields[i]
@@ -85,7 +108,7 @@ func (g glossary) translate(text string, o translateOptions) (string, float64) {
 		words++
 		if i+1 < len(fields) {
 			if en, ok := g[f+" "+fields[i+1]]; ok {
-				out = append(out, en...)
+				out = append(out, pick(en, i)...)
 				known += 2
 				words++
 				i++
@@ -93,7 +116,7 @@ func (g glossary) translate(text string, o translateOptions) (string, float64) {
 			}
 		}
 		if en, ok := g.word(f); ok {
-			out = append(out, en...)
+			out = append(out, pick(en, i)...)
 			known++
 			continue
 		}
@@ -104,21 +127,25 @@ func (g glossary) translate(text string, o translateOptions) (string, float64) {
 	return strings.Join(out, " "), float64(known) / float64(max(words, 1))
 }
 
-// word translates one word.
-func (g glossary) word(w string) ([]string, bool) {
+// word translates one word: its renderings.
+func (g glossary) word(w string) ([][]string, bool) {
 	if en, ok := g[w]; ok {
 		return en, true
 	}
 	if c, ok := slang[w]; ok {
+		// "gabisa" -> "tidak bisa": the first rendering of each part.
 		var out []string
 		for _, p := range strings.Fields(c) {
 			en, ok := g[p]
 			if !ok {
 				return nil, false
 			}
-			out = append(out, en...)
+			out = append(out, en[0]...)
 		}
-		return out, true
+		if !strings.Contains(c, " ") {
+			return g[c], true
+		}
+		return [][]string{out}, true
 	}
 	if a, b, ok := strings.Cut(w, "-"); ok {
 		b = strings.TrimSuffix(b, "nya")
@@ -128,7 +155,7 @@ func (g glossary) word(w string) ([]string, bool) {
 		ea, oka := g.word(a)
 		eb, okb := g.word(b)
 		if oka && okb {
-			return append(append([]string{}, ea...), eb...), true
+			return [][]string{append(append([]string{}, ea[0]...), eb[0]...)}, true
 		}
 		return nil, false
 	}
