@@ -107,7 +107,7 @@ func (g glossary) translate(text string, o translateOptions) (string, float64) {
 		}
 		words++
 		if i+1 < len(fields) {
-			if en, ok := g[f+" "+fields[i+1]]; ok {
+			if en, ok := g[canonWord(f)+" "+canonWord(fields[i+1])]; ok {
 				out = append(out, pick(en, i)...)
 				known += 2
 				words++
@@ -192,4 +192,13 @@ func isWordField(f string) bool {
 		}
 	}
 	return letters > 0
+}
+
+// canonWord is the canonical spelling of an informal one (seeds.go), for
+// matching the glossary's phrases: "gak pernah" is "tidak pernah".
+func canonWord(w string) string {
+	if c, ok := slang[w]; ok && !strings.Contains(c, " ") {
+		return c
+	}
+	return w
 }

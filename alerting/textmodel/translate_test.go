@@ -1,7 +1,6 @@
 package textmodel
 
 import (
-	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -69,34 +68,5 @@ func TestTranslate(t *testing.T) {
 	out, _ = defaultGlossary.translate("zzqx 3 hari !", translateOptions{keepUnknown: true})
 	if out != "zzqx 3 day !" {
 		t.Errorf("keepUnknown: got %q", out)
-	}
-}
-
-// TestStack checks that folding the translate-train head into the head
-// that reads its logits gives the same probabilities as the two heads
-// together (the complaints-en feature off, as shipped).
-func TestStack(t *testing.T) {
-	m := Default()
-	texts := []string{"the food was great", "terrible service, never again", "it is a table", "not good at all",
-		"lovely place and friendly staff", "i waited two hours, awful", "the shop opens at nine", "so tasty, thank you",
-		"bad bad bad", "a chair and a lamp", "great value", "not bad, quite nice"}
-	ys := []int{2, 0, 1, 0, 2, 0, 1, 2, 0, 1, 2, 2}
-	c := extractAll(m, texts, "en")
-	rows := allRows(len(texts))
-	p := fit(c, rows, ys, nil, nil, 3, 1, 1e-2, nil)
-	extra := make([][]float64, len(texts))
-	for i := range texts {
-		extra[i] = append(p.logits(&c.ex[i]), float64(i%2))
-	}
-	h := fit(c, rows, ys, nil, extra, 3, 2, 1e-2, sentimentPriors)
-	s := stack(h, p)
-	for i := range texts {
-		want := h.probs(&c.ex[i], append(p.logits(&c.ex[i]), 0))
-		got := s.probs(&c.ex[i], nil)
-		for k := range want {
-			if math.Abs(want[k]-got[k]) > 1e-9 {
-				t.Fatalf("%q: stacked %v, want %v", texts[i], got, want)
-			}
-		}
 	}
 }
