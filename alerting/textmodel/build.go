@@ -941,7 +941,7 @@ func centre(v []float64) []float64 {
 
 func (ww *weightsWriter) bytes() []byte {
 	var buf bytes.Buffer
-	buf.WriteString(header("Feature weights per head: a word, a negated word (!word) or a word pair; one column per head slot.\n# id_*: Indonesian heads fitted on IndoNLU SmSA/EmoT train (Apache-2.0); en_*: English heads fitted on\n# complaints-en (weights only; its text is not here: features seen in fewer than 2 tweets are dropped)."))
+	buf.WriteString(header("Feature weights per head: a word, a negated word (!word) or a word pair; one column per head slot.\n# id_*: Indonesian heads fitted on IndoNLU SmSA/EmoT train (Apache-2.0); en_neg/en_neu/en_pos: English sentiment\n# fitted on SmSA train translated through glossary_id_en.tsv; other en_*: English heads fitted on\n# complaints-en (weights only; its text is not here: features seen in fewer than 2 tweets are dropped)."))
 	buf.WriteString("#feature")
 	for _, s := range SlotNames {
 		buf.WriteString("\t" + s)
