@@ -15,8 +15,8 @@ import (
 var achieved = map[string]float64{
 	"smsa_neg":             0.875,
 	"emot_anger":           0.694,
-	"nusax_agreement":      0.740,
-	"nusax_en_neg":         0.789,
+	"nusax_agreement":      0.870,
+	"nusax_en_neg":         0.838,
 	"nusax_id_neg":         0.935,
 	"complaint_en":         0.756,
 	"complaint_generic":    0.732,
