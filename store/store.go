@@ -610,24 +610,8 @@ func (s *Store) MentionsSeenAfter(c SeenCursor, limit int) ([]Mention, SeenCurso
 // MentionsSeenSince returns up to limit mentions first seen at or after
 // since, oldest first. The scorer's sweep uses it to re-score open mentions.
 func (s *Store) MentionsSeenSince(since time.Time, limit int) ([]Mention, error) {
-	var out []Mention
-	err := s.db.View(func(tx *bolt.Tx) error {
-		mentions := tx.Bucket(bucketMentions)
-		c := tx.Bucket(bucketBySeen).Cursor()
-		for k, _ := c.Seek(seenKey(since, "")); k != nil && len(out) < limit; k, _ = c.Next() {
-			v := mentions.Get(k[8:])
-			if v == nil {
-				continue
-			}
-			var m Mention
-			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("decode mention %s: %w", k[8:], err)
-			}
-			out = append(out, m)
-		}
-		return nil
-	})
-	return out, err
+	ms, _, err := s.MentionsSeenAfter(SeenCursor{At: since}, limit)
+	return ms, err
 }
 
 // Samples returns a mention's engagement samples, oldest first.

@@ -214,6 +214,21 @@ func slowDial(t *testing.T, ts *testServer) *websocket.Conn {
 	return slow
 }
 
+// flood commits 60 mentions of 8 KiB, far more than a slow socket holds,
+// while fast reads each commit's events as they come: it must get every
+// one whatever the other clients do. It returns the last event's seq.
+func flood(t *testing.T, st *store.Store, fast *websocket.Conn) uint64 {
+	t.Helper()
+	big := strings.Repeat("keluhan panjang ", 512)
+	var want uint64
+	for i := range 60 {
+		ingest(t, st, mention(fmt.Sprint(i), big))
+		readUntil(t, fast, want, want+2)
+		want += 2
+	}
+	return want
+}
+
 // A client that falls behind is taken off the fan-out without holding up
 // the others, and, on the same connection, catches up from the store at
 // its own pace and rejoins the live stream: nothing missed, nothing twice.
@@ -230,16 +245,7 @@ func TestHubSlowClientCatchesUpWithoutBlockingOthers(t *testing.T) {
 	fast := mustDialWS(t, ts, 0)
 	waitFor(t, "both clients to join", 5*time.Second, func() bool { return ts.hub.clientCount() == 2 })
 
-	// 60 commits of 8 KiB mentions: far more than the slow socket holds.
-	// The fast client reads each commit's events as they come; it must get
-	// every one while the slow client holds nothing up.
-	big := strings.Repeat("keluhan panjang ", 512)
-	var want uint64
-	for i := range 60 {
-		ingest(t, st, mention(fmt.Sprint(i), big))
-		readUntil(t, fast, want, want+2)
-		want += 2
-	}
+	want := flood(t, st, fast)
 	waitFor(t, "the slow client to leave the fan-out", 5*time.Second, func() bool { return ts.hub.clientCount() == 1 })
 
 	// Now it reads: every event in order on the same connection, and it
@@ -266,13 +272,7 @@ func TestHubClosesClientThatStopsReading(t *testing.T) {
 	slow := slowDial(t, ts)
 	fast := mustDialWS(t, ts, 0)
 	waitFor(t, "both clients to join", 5*time.Second, func() bool { return ts.hub.clientCount() == 2 })
-	big := strings.Repeat("keluhan panjang ", 512)
-	var want uint64
-	for i := range 60 {
-		ingest(t, st, mention(fmt.Sprint(i), big))
-		readUntil(t, fast, want, want+2)
-		want += 2
-	}
+	flood(t, st, fast)
 	waitFor(t, "the stuck client's connection to end", 10*time.Second, func() bool { return ts.hub.connCount() == 1 })
 	if n := ts.hub.clientCount(); n != 1 {
 		t.Errorf("%d live clients, want 1", n)
