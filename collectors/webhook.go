@@ -475,7 +475,16 @@ func webhookDecode(data []byte, v any, strict bool) error {
 
 // webhookJSONProblem rewords a decoding error for the sender: the field it is
 // about and what was wanted, without Go type names.
+//
+// The message can quote the sender's own bytes (encoding/json names an
+// unknown field as it was sent): it is cut short and made valid UTF-8, so a
+// hostile key cannot make the answer huge or unreadable. The fuzzer found
+// an 11 KB field name of invalid UTF-8 echoed whole.
 func webhookJSONProblem(err error) string {
+	return truncateUTF8(strings.ToValidUTF8(webhookJSONMessage(err), "\uFFFD"), 300)
+}
+
+func webhookJSONMessage(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		field := te.Field
