@@ -50,17 +50,17 @@ func newFrameCache(size int) *frameCache {
 }
 
 // lookup replaces e's data by the cached masked data and reports true
-// when e's frame is cached.
-func (c *frameCache) lookup(e *store.Event) bool {
-	sum := maphash.Bytes(c.seed, e.Data)
+// when e's frame is cached; sum is the hash of e's stored data.
+func (c *frameCache) lookup(e *store.Event) (hit bool, sum uint64) {
+	sum = maphash.Bytes(c.seed, e.Data)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := &c.slots[e.Seq%uint64(len(c.slots))]
 	if s.seq == e.Seq && s.seq != 0 && s.sum == sum && s.typ == e.Type && s.at.Equal(e.At) {
 		e.Data = s.frame[s.dataAt : len(s.frame)-1]
-		return true
+		return true, sum
 	}
-	return false
+	return false, sum
 }
 
 // mask replaces each of evs by its masked version, as maskEvents does, and
@@ -69,10 +69,10 @@ func (c *frameCache) lookup(e *store.Event) bool {
 func (c *frameCache) mask(evs []store.Event) {
 	for i := range evs {
 		e := &evs[i]
-		if c.lookup(e) {
+		hit, sum := c.lookup(e)
+		if hit {
 			continue
 		}
-		sum := maphash.Bytes(c.seed, e.Data)
 		maskEvents(evs[i : i+1])
 		frame, dataAt := encodeFrame(e)
 		e.Data = frame[dataAt : len(frame)-1]
@@ -84,18 +84,18 @@ func (c *frameCache) mask(evs []store.Event) {
 
 // frame returns the websocket frame of a masked event (from mask): the
 // cached one when e's data is the cached frame's, else a new encoding.
-func (c *frameCache) frame(e *store.Event) ([]byte, error) {
+func (c *frameCache) frame(e *store.Event) []byte {
 	c.mu.Lock()
 	s := &c.slots[e.Seq%uint64(len(c.slots))]
 	if s.seq == e.Seq && len(e.Data) > 0 && len(e.Data) == len(s.frame)-1-s.dataAt &&
 		unsafe.SliceData(e.Data) == unsafe.SliceData(s.frame[s.dataAt:]) {
 		f := s.frame
 		c.mu.Unlock()
-		return f, nil
+		return f
 	}
 	c.mu.Unlock()
 	f, _ := encodeFrame(e)
-	return f, nil
+	return f
 }
 
 // encodeFrame writes e as encoding/json would,

@@ -263,12 +263,7 @@ func (h *hub) broadcast(clients map[*client]uint64, last uint64, evs []store.Eve
 	frames := make([]frame, 0, len(evs))
 	for i, e := range evs {
 		last = e.Seq
-		data, err := h.frames.frame(&e)
-		if err != nil {
-			h.log.Error("encode event", "seq", e.Seq, "err", err)
-			continue
-		}
-		frames = append(frames, frame{&evs[i], data})
+		frames = append(frames, frame{&evs[i], h.frames.frame(&e)})
 	}
 	for c, sent := range clients {
 		kept := true
@@ -301,7 +296,7 @@ func (h *hub) events(since uint64, limit int) ([]store.Event, error) {
 	evs := make([]store.Event, 0, min(limit, 256))
 	var missed []int
 	err := h.st.EventsSinceFunc(since, limit, func(e store.Event) error {
-		if !h.frames.lookup(&e) {
+		if hit, _ := h.frames.lookup(&e); !hit {
 			e.Data = bytes.Clone(e.Data)
 			missed = append(missed, len(evs))
 		}
@@ -338,12 +333,7 @@ func (h *hub) add(clients map[*client]uint64, last uint64, r registration) bool 
 				sent = e.Seq
 				continue
 			}
-			frame, err := h.frames.frame(&e)
-			if err != nil {
-				h.log.Error("encode event", "seq", e.Seq, "err", err)
-				continue
-			}
-			r.c.send <- frame // fits: the buffer is empty and n <= its capacity
+			r.c.send <- h.frames.frame(&e) // fits: the buffer is empty and n <= its capacity
 			sent = e.Seq
 		}
 		// Events missing from the store (none are, today) cannot be sent;
@@ -548,12 +538,7 @@ func (h *hub) catchUp(c *client, ping *time.Ticker, sent uint64) bool {
 				if !c.shows(&e) {
 					continue
 				}
-				frame, err := h.frames.frame(&e)
-				if err != nil {
-					h.log.Error("encode event", "seq", e.Seq, "err", err)
-					continue
-				}
-				if batch = append(batch, frame); len(batch) == maxBatchFrames {
+				if batch = append(batch, h.frames.frame(&e)); len(batch) == maxBatchFrames {
 					if h.writeFrames(c, batch) != nil {
 						return false
 					}
