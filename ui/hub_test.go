@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -311,6 +312,19 @@ func TestHubResyncAfterRetentionGap(t *testing.T) {
 	live := mustDialWS(t, ts, 10) // nothing deleted after 10
 	if e, err := readEvent(live, 5*time.Second); err != nil || e.Seq != 11 {
 		t.Errorf("since=10: first event %d, %v; want 11", e.Seq, err)
+	}
+	// The polling endpoint says so too.
+	for since, want := range map[int]bool{4: true, 0: false, 10: false} {
+		resp, err := http.Get(fmt.Sprintf("%s/api/events?since=%d", ts.URL, since))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct{ Gap bool }
+		json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if page.Gap != want {
+			t.Errorf("/api/events?since=%d: gap %v, want %v", since, page.Gap, want)
+		}
 	}
 }
 

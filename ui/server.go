@@ -621,6 +621,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	more := len(evs) == limit
+	// Retention deleted events after since that the client has not seen:
+	// it must reload rather than go on over the gap (as /ws says with 4001).
+	gap := since > 0 && len(evs) > 0 && evs[0].Seq > since+1
 	// next is where to go on from even when every event read was one this
 	// user may not see (and so left out).
 	next := since
@@ -632,7 +635,8 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		Events []store.Event `json:"events"`
 		More   bool          `json:"more"`
 		Next   uint64        `json:"next"`
-	}{nonNil(evs), more, next})
+		Gap    bool          `json:"gap,omitempty"`
+	}{nonNil(evs), more, next, gap})
 }
 
 // healthz answers GET /healthz: the store answers and the hub runs.
