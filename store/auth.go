@@ -297,12 +297,7 @@ func (s *Store) DeleteSessions(end func(Session) bool) (int, error) {
 		if err != nil {
 			return err
 		}
-		for _, k := range doomed {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(doomed)
+		n = deleteKeys(b, doomed)
 		return nil
 	})
 	return n, err

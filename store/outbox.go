@@ -361,12 +361,7 @@ func (s *Store) PruneOutbox(cutoff time.Time) (int, error) {
 			return err
 		}
 		// Delete after the walk: deleting under a ForEach skips keys.
-		for _, k := range doomed {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(doomed)
+		n = deleteKeys(b, doomed)
 		return nil
 	})
 	return n, err

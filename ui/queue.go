@@ -111,13 +111,7 @@ func (s *Server) listQueue(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	q := store.MentionQuery{
-		Source: p.str("source"),
-		Kind:   p.str("kind"),
-		Brand:  p.str("brand"),
-		Lang:   p.str("lang"),
-	}
-	q.MinComplaint = p.floatRange("min_complaint", 0, 0, 1)
+	q := mentionFilters(p)
 	minSev := p.intRange("min_severity", 0, 0, 4)
 	limit := p.intRange("limit", defaultQueueLimit, 1, maxQueueLimit)
 	state := p.str("state")

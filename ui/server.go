@@ -355,6 +355,18 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return s.origins[strings.ToLower(u.Scheme+"://"+u.Host)]
 }
 
+// mentionFilters reads the filters /api/mentions and /api/queue share:
+// source, kind, brand, lang and min_complaint (0 to 1).
+func mentionFilters(p *params) store.MentionQuery {
+	return store.MentionQuery{
+		Source:       p.str("source"),
+		Kind:         p.str("kind"),
+		Brand:        p.str("brand"),
+		Lang:         p.str("lang"),
+		MinComplaint: p.floatRange("min_complaint", 0, 0, 1),
+	}
+}
+
 // listMentions answers GET /api/mentions.
 func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 	p, err := parseParams(r, "source", "kind", "brand", "lang", "min_complaint", "q", "before", "before_key", "limit")
@@ -362,19 +374,13 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	q := store.MentionQuery{
-		Source: p.str("source"),
-		Kind:   p.str("kind"),
-		Brand:  p.str("brand"),
-		Lang:   p.str("lang"),
-		Text:   p.str("q"),
-		Before: p.time("before"),
-		// The key of the last mention of the previous page, so paging
-		// inside one batch (one SeenAt) loses nothing.
-		BeforeKey: p.str("before_key"),
-		Limit:     p.intRange("limit", defaultLimit, 1, maxLimit),
-	}
-	q.MinComplaint = p.floatRange("min_complaint", 0, 0, 1)
+	q := mentionFilters(p)
+	q.Text = p.str("q")
+	q.Before = p.time("before")
+	// The key of the last mention of the previous page, so paging inside
+	// one batch (one SeenAt) loses nothing.
+	q.BeforeKey = p.str("before_key")
+	q.Limit = p.intRange("limit", defaultLimit, 1, maxLimit)
 	if p.err != nil {
 		writeError(w, http.StatusBadRequest, p.err.Error())
 		return
