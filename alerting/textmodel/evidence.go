@@ -50,23 +50,20 @@ func (m *Model) evidence(z *scratch, o *outputs, share float64) []string {
 			}
 			// The feature's pull toward the verdict in each language's head.
 			var sID, sEN float64
-			if o := e.wID; o >= 0 && w > 0 {
-				r := m.wID[o : o+nIDSlots]
-				sID = float64(r[slotIDNeg] - r[slotIDPos])
+			if e.fl&efID != 0 && w > 0 {
+				sID = float64(e.w[slotIDNeg] - e.w[slotIDPos])
 				if mode == 3 {
 					sID = -sID
 				}
 			}
-			if o := e.wEN; o >= 0 && w < 1 {
-				r := m.wEN[o : o+nENSlots]
-				const c = slotENNeg // r starts at the first English slot
+			if e.fl&efEN != 0 && w < 1 {
 				switch mode {
 				case 1:
-					sEN = float64(r[slotENCompl-c])
+					sEN = float64(e.w[slotENCompl])
 				case 2:
-					sEN = float64(r[slotENNeg-c] - r[slotENPos-c])
+					sEN = float64(e.w[slotENNeg] - e.w[slotENPos])
 				default:
-					sEN = float64(r[slotENPos-c] - r[slotENNeg-c])
+					sEN = float64(e.w[slotENPos] - e.w[slotENNeg])
 				}
 			}
 			s := (1-w)*sEN + w*sID

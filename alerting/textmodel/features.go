@@ -260,7 +260,7 @@ func (z *scratch) scan(m *Model) {
 			} else if l < 0 {
 				z.en -= float64(l) * 0.01
 			}
-			if e.other != 0 {
+			if e.fl&efOther != 0 {
 				z.ot++
 			}
 		}
@@ -358,13 +358,13 @@ func (z *scratch) scan(m *Model) {
 			v *= butF
 			if v > 0 {
 				z.lexPos += v
-				z.maxPos = math.Max(z.maxPos, v)
+				z.maxPos = max(z.maxPos, v)
 				if v >= 0.5 {
 					z.posWords++
 				}
 			} else {
 				z.lexNeg -= v
-				z.maxNeg = math.Max(z.maxNeg, -v)
+				z.maxNeg = max(z.maxNeg, -v)
 				if v <= -0.5 {
 					z.negWords++
 				}

@@ -58,25 +58,31 @@ const (
 // GenHeadNames names the generic heads in data/heads.tsv.
 var GenHeadNames = [nGenHeads]string{"gen_complaint", "gen_sev1", "gen_sev2", "gen_sev3", "gen_sev4"}
 
-const (
-	nIDSlots = slotENNeg
-	nENSlots = nSlots - slotENNeg
-)
-
 // entry is what the hot path needs to know about one key: a word (its
 // roles, valence, language evidence and weights) or a negated word or word
-// pair (weights only). It is kept to 20 bytes so that a lookup touches
-// one cache line; the cold parts (name, hash, phrases) live in parallel
-// slices of Model, indexed alike.
+// pair (weights only). It is exactly 64 bytes, one cache line, with the
+// weights inside: a word costs the CPU two cache lines (its table slot and
+// its entry) instead of three or four when the weights lived in arrays of
+// their own. That matters when other work has evicted the model from the
+// fast caches, which in a daemon is the common case. The cold parts (name,
+// hash, phrases) live in parallel slices of Model, indexed alike.
 type entry struct {
 	roles role
 	val   float32 // English-lexicon or emoji valence, VADER scale -4..4
-	wID   int32   // offset of the Indonesian weights in Model.wID, -1 for none
-	wEN   int32   // offset of the English weights in Model.wEN, -1 for none
-	lang  int8    // language evidence, x100: > 0 Indonesian, < 0 English
-	other uint8   // 1: a word of a language we do not score
 	alias int16   // informal spelling: index of its canonical word(s) in Model.aliases; -1 otherwise
+	lang  int8    // language evidence, x100: > 0 Indonesian, < 0 English
+	fl    entryFlags
+	w     [nSlots]float32 // one weight per head slot; zero where fl says none
 }
+
+// entryFlags say which parts of an entry are set.
+type entryFlags uint8
+
+const (
+	efOther entryFlags = 1 << iota // a word of a language we do not score
+	efID                           // carries weights for the Indonesian heads (slots 0..3)
+	efEN                           // carries weights for the English heads (slots 4..12)
+)
 
 // Model is a parsed model. It is immutable after Parse and safe for
 // concurrent use.
@@ -87,10 +93,6 @@ type Model struct {
 	hashes  []uint64   // key of each entry
 	phrOf   [][]int32  // phrases that start with each entry's word
 	aliases [][2]int32 // canonical word(s) of each informal spelling; [1] < 0 for one word
-	// Word weights, split by language so that an English text reads only
-	// the English rows (a smaller working set: this is the hot loop).
-	wID []float32 // nIDSlots per row: slots 0..3
-	wEN []float32 // nENSlots per row: slots 4..12
 
 	bias   [nSlots]float32
 	dense  [nDense][nSlots]float32 // by feature, then slot: one row per nonzero feature
@@ -185,13 +187,13 @@ func Parse(fsys fs.FS) (*Model, error) {
 	var kID, kEN, kAny []uint64
 	for i := range m.ents {
 		e := &m.ents[i]
-		if e.wID >= 0 {
+		if e.fl&efID != 0 {
 			kID = append(kID, m.hashes[i])
 		}
-		if e.wEN >= 0 {
+		if e.fl&efEN != 0 {
 			kEN = append(kEN, m.hashes[i])
 		}
-		if e.wID >= 0 || e.wEN >= 0 {
+		if e.fl&(efID|efEN) != 0 {
 			kAny = append(kAny, m.hashes[i])
 		}
 	}
@@ -225,7 +227,7 @@ func (m *Model) word(name string) int32 {
 // add appends a new entry for key h.
 func (m *Model) add(name string, h uint64) int32 {
 	i := int32(len(m.ents))
-	m.ents = append(m.ents, entry{alias: -1, wID: -1, wEN: -1})
+	m.ents = append(m.ents, entry{alias: -1})
 	m.names = append(m.names, name)
 	m.hashes = append(m.hashes, h)
 	m.phrOf = append(m.phrOf, nil)
@@ -249,7 +251,7 @@ func (m *Model) seed() {
 			case LangID:
 				e.lang = 100
 			default:
-				e.other = 1
+				e.fl |= efOther
 			}
 		}
 	}
@@ -313,7 +315,7 @@ func (m *Model) readLang(_ int, c []string) error {
 		return err
 	}
 	e := &m.ents[m.word(c[0])]
-	if e.lang == 0 && e.other == 0 && e.alias < 0 && e.roles&rNoLang == 0 {
+	if e.lang == 0 && e.fl&efOther == 0 && e.alias < 0 && e.roles&rNoLang == 0 {
 		e.lang = int8(math.Round(math.Max(-1, math.Min(1, v)) * 100))
 	}
 	return nil
@@ -347,19 +349,14 @@ func (m *Model) readWeights(_ int, c []string) error {
 			anyEN = anyEN || k >= slotENNeg
 		}
 	}
+	e := &m.ents[i]
 	if anyID {
-		if m.ents[i].wID < 0 {
-			m.ents[i].wID = int32(len(m.wID))
-			m.wID = append(m.wID, make([]float32, nIDSlots)...)
-		}
-		copy(m.wID[m.ents[i].wID:], row[:slotENNeg])
+		e.fl |= efID
+		copy(e.w[:slotENNeg], row[:slotENNeg])
 	}
 	if anyEN {
-		if m.ents[i].wEN < 0 {
-			m.ents[i].wEN = int32(len(m.wEN))
-			m.wEN = append(m.wEN, make([]float32, nENSlots)...)
-		}
-		copy(m.wEN[m.ents[i].wEN:], row[slotENNeg:])
+		e.fl |= efEN
+		copy(e.w[slotENNeg:], row[slotENNeg:])
 	}
 	return nil
 }

@@ -97,12 +97,12 @@ type outputs struct {
 // training data had code-mixing too, plus the English lexicon features.
 func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 	// Mixing weight: pure above 70% evidence for one language.
-	o.idW = math.Min(1, math.Max(0, (share-0.3)/0.4))
+	o.idW = min(1, max(0, (share-0.3)/0.4))
 	if lang == LangID && share >= 0.5 {
-		o.idW = math.Max(o.idW, 0.5)
+		o.idW = max(o.idW, 0.5)
 	}
 	if lang == LangEN && share < 0.5 {
-		o.idW = math.Min(o.idW, 0.5)
+		o.idW = min(o.idW, 0.5)
 	}
 	// Only the heads of the languages in play are computed.
 	lo, hi := 0, int(nSlots)
@@ -135,16 +135,15 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 		hit := false
 		e := &m.ents[i]
 		v := f.v
-		if w := e.wID; useID && w >= 0 {
-			ws := m.wID[w : w+nIDSlots : w+nIDSlots]
-			acc[0] += ws[0] * v
-			acc[1] += ws[1] * v
-			acc[2] += ws[2] * v
-			acc[3] += ws[3] * v
+		if useID && e.fl&efID != 0 {
+			acc[0] += e.w[0] * v
+			acc[1] += e.w[1] * v
+			acc[2] += e.w[2] * v
+			acc[3] += e.w[3] * v
 			hit = true
 		}
-		if w := e.wEN; useEN && w >= 0 {
-			ws := m.wEN[w : w+nENSlots : w+nENSlots]
+		if useEN && e.fl&efEN != 0 {
+			ws := e.w[slotENNeg:nSlots:nSlots]
 			a := acc[slotENNeg:nSlots:nSlots]
 			for k := range ws {
 				a[k] += ws[k] * v
@@ -259,11 +258,11 @@ func (m *Model) infer(z *scratch, lang Lang, share float64, o *outputs) {
 	if z.shouts >= 2 || z.shouts == 1 && z.words <= 4 {
 		add(0.35)
 	}
-	add(math.Min(0.3, 0.1*float64(max(z.excl-1, 0))))
+	add(min(0.3, 0.1*float64(max(z.excl-1, 0))))
 	if z.elong > 0 {
 		add(0.1)
 	}
-	add(math.Min(0.3, 0.1*z.emoNeg))
+	add(min(0.3, 0.1*z.emoNeg))
 	if z.threats != 0 {
 		add(0.2)
 	}
@@ -297,7 +296,10 @@ func fastExp(x float64) float64 {
 		return 0
 	}
 	t := x * math.Log2E
-	i := math.Round(t)
+	// Round to the nearest integer by the add-and-subtract trick (math.Round
+	// is a function call on amd64; |t| < 1100 here, far inside 2^51).
+	const magic = 0x1.8p52
+	i := (t + magic) - magic
 	f := t - i
 	// 2^f: the Taylor series of e^(f ln 2), enough terms for 1e-8 here.
 	const l = math.Ln2
@@ -311,14 +313,14 @@ func logit(p float64) float64 {
 }
 
 func softmax3(a, b, c float64) [3]float64 {
-	mx := math.Max(a, math.Max(b, c))
+	mx := max(a, b, c)
 	ea, eb, ec := fastExp(a-mx), fastExp(b-mx), fastExp(c-mx)
 	s := ea + eb + ec
 	return [3]float64{ea / s, eb / s, ec / s}
 }
 
 func softmax4(a, b, c, d float64) [4]float64 {
-	mx := math.Max(math.Max(a, b), math.Max(c, d))
+	mx := max(a, b, c, d)
 	e := [4]float64{fastExp(a - mx), fastExp(b - mx), fastExp(c - mx), fastExp(d - mx)}
 	s := e[0] + e[1] + e[2] + e[3]
 	return [4]float64{e[0] / s, e[1] / s, e[2] / s, e[3] / s}

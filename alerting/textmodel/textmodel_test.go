@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // The texts in these tables were written for the tests (none is copied
@@ -421,5 +422,13 @@ func TestFastExp(t *testing.T) {
 	}
 	if fastExp(-1000) != 0 || !math.IsInf(fastExp(1000), 1) {
 		t.Error("fastExp limits")
+	}
+}
+
+// An entry is one cache line (model.go says why); a field added to it must
+// come out of the weights' room, not push it past 64 bytes.
+func TestEntryIsOneCacheLine(t *testing.T) {
+	if n := unsafe.Sizeof(entry{}); n != 64 {
+		t.Fatalf("entry is %d bytes, want 64", n)
 	}
 }
