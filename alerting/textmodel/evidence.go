@@ -144,11 +144,13 @@ func (m *Model) evidence(z *scratch, o *outputs, share float64) []string {
 		b = append(b, "negative emoji"...)
 		end()
 	}
-	for i, name := range m.threat {
-		if z.threats&(1<<uint(i)) != 0 {
-			b = append(b, "threat: "...)
-			b = append(b, name...)
-			end()
+	if z.threats != 0 { // most texts threaten nothing
+		for i, name := range m.threat {
+			if z.threats&(1<<uint(i)) != 0 {
+				b = append(b, "threat: "...)
+				b = append(b, name...)
+				end()
+			}
 		}
 	}
 	if z.followUp {
