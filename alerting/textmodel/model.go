@@ -84,15 +84,23 @@ const (
 	efEN                           // carries weights for the English heads (slots 4..12)
 )
 
+// aliasTarget is what an informal spelling stands for: one or two canonical
+// words, their entries and keys side by side (the tokenizer needs both,
+// and one cache line is cheaper than two).
+type aliasTarget struct {
+	e [2]int32 // entries; e[1] < 0 for one word
+	h [2]uint64
+}
+
 // Model is a parsed model. It is immutable after Parse and safe for
 // concurrent use.
 type Model struct {
 	tab     *table
 	ents    []entry
-	names   []string   // canonical text of each entry
-	hashes  []uint64   // key of each entry
-	phrOf   [][]int32  // phrases that start with each entry's word
-	aliases [][2]int32 // canonical word(s) of each informal spelling; [1] < 0 for one word
+	names   []string      // canonical text of each entry
+	hashes  []uint64      // key of each entry
+	phrOf   [][]int32     // phrases that start with each entry's word
+	aliases []aliasTarget // canonical word(s) of each informal spelling
 
 	bias   [nSlots]float32
 	dense  [nDense][nSlots]float32 // by feature, then slot: one row per nonzero feature
@@ -275,7 +283,13 @@ func (m *Model) seed() {
 		}
 		a := m.word(alias)
 		m.ents[a].alias = int16(len(m.aliases))
-		m.aliases = append(m.aliases, targets)
+		al := aliasTarget{e: targets}
+		for k, t := range targets {
+			if t >= 0 {
+				al.h[k] = m.hashes[t]
+			}
+		}
+		m.aliases = append(m.aliases, al)
 		m.ents[a].roles |= rLex
 	}
 	m.seedPhrases()

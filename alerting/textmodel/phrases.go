@@ -75,7 +75,7 @@ func (m *Model) addPhrase(text string, cat phraseCat, threat int) {
 			i := m.word(w)
 			m.ents[i].roles |= rLex
 			if a := m.ents[i].alias; a >= 0 {
-				i = m.aliases[a][0] // written informally in the seed: match the canonical word
+				i = m.aliases[a].e[0] // written informally in the seed: match the canonical word
 			}
 			el.h = m.hashes[i]
 		}

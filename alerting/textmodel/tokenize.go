@@ -394,9 +394,10 @@ resolved:
 	if e >= 0 && m.ents[e].alias >= 0 {
 		// An informal spelling: emit its canonical word(s).
 		z.norm = z.norm[:start]
-		for _, c := range m.aliases[m.ents[e].alias] {
+		al := &m.aliases[m.ents[e].alias]
+		for k, c := range al.e {
 			if c >= 0 {
-				z.push(tok{h: m.hashes[c], e: c, s: -1, kind: kWord, fl: fl})
+				z.push(tok{h: al.h[k], e: c, s: -1, kind: kWord, fl: fl})
 			}
 		}
 		return
