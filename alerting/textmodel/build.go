@@ -113,6 +113,7 @@ func Build(d *Data, log io.Writer) (*Built, error) {
 	h.addGen(en.gen, []int{-1, genCompl}, 0)
 	h.addGen(en.genSev, []int{genSev1, genSev2, genSev3, genSev4}, 0)
 	thr.add("en_complaint", en.complThr, fmt.Sprintf("F1-best on %d-fold out-of-fold complaints-en predictions", Folds))
+	thr.add("dfpow_en_complaint", en.complDFPow, fmt.Sprintf("L2 on a word scaled by (tweets it is in / %d)^this; 0, 0.5 or 1, chosen with the L2 by cross-validated log-loss", dfRef))
 	thr.add("gen_complaint", en.genThr, fmt.Sprintf("F1-best on %d-fold out-of-fold complaints-en predictions of the generic head", Folds))
 	for k, v := range en.l2 {
 		thr.add("l2_"+k, v, "L2 penalty chosen by cross-validated log-loss")
@@ -455,6 +456,7 @@ func (st *stages) langEvidence() []byte {
 type featurizer struct {
 	vocab  map[string]int32
 	names  []string
+	df     []int // training texts each name was seen in
 	nExtra int
 }
 
@@ -475,6 +477,7 @@ func newFeaturizer(c corpus, rows []int, minDF int, nExtra int) *featurizer {
 		if df[k] >= minDF {
 			fz.vocab[k] = int32(len(fz.names))
 			fz.names = append(fz.names, k)
+			fz.df = append(fz.df, df[k])
 		}
 	}
 	return fz
@@ -530,8 +533,49 @@ func (h *head) probs(e *Extracted, extra []float64) []float64 {
 	return h.lm.probs(&r)
 }
 
+// headOpts are fitting options beyond the L2 penalty and the priors.
+type headOpts struct {
+	// dfPow, when not 0, scales the L2 penalty on each word, negated word
+	// and word pair by (df/dfRef)^dfPow, df being the number of training
+	// texts it occurs in: a word seen in many texts is held more tightly
+	// than a rare one (the dense features keep the plain penalty). Dropout
+	// regularises a logistic regression much like this, an L2 penalty
+	// that grows with how often a feature is active (Wager, Wang and Liang
+	// 2013, "Dropout training as adaptive regularization"): the fit leans
+	// less on a handful of frequent words and spreads over the rarer
+	// words each tweet has.
+	dfPow float64
+}
+
+// dfRef is the document frequency at which dfPow leaves the penalty as it
+// is (the L2 chosen with it sets the overall level).
+const dfRef = 5
+
+// l2Scale returns the per-column scale of the L2 penalty for fz, or nil
+// when every column has the same.
+func (o headOpts) l2Scale(fz *featurizer) []float64 {
+	if o.dfPow == 0 {
+		return nil
+	}
+	sc := make([]float64, fz.dim())
+	for j := range sc {
+		sc[j] = 1
+		if j < len(fz.names) {
+			sc[j] = math.Pow(float64(fz.df[j])/dfRef, o.dfPow)
+		}
+	}
+	return sc
+}
+
+func firstOpts(o []headOpts) headOpts {
+	if len(o) > 0 {
+		return o[0]
+	}
+	return headOpts{}
+}
+
 // fit fits a head on the given rows of c.
-func fit(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, minDF int, l2 float64, pr priors) *head {
+func fit(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, minDF int, l2 float64, pr priors, o ...headOpts) *head {
 	fz := newFeaturizer(c, rows, minDF, extraWidth(extra))
 	sr := make([]sparseRow, len(rows))
 	for n, i := range rows {
@@ -545,7 +589,7 @@ func fit(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, min
 		}
 		sr[n] = fz.row(&c.ex[i], x, ys[i], w)
 	}
-	return &head{fz: fz, lm: fitLR(sr, K, fz.dim(), fitOptions{L2: l2, PriorL2: priorL2, Prior: pr.vector(K, fz.dim(), len(fz.names), DenseNames[:])}), l2: l2}
+	return &head{fz: fz, lm: fitLR(sr, K, fz.dim(), fitOptions{L2: l2, PriorL2: priorL2, Prior: pr.vector(K, fz.dim(), len(fz.names), DenseNames[:]), L2Scale: firstOpts(o).l2Scale(fz)}), l2: l2}
 }
 
 // fitGeneric fits a head on generic features only (no words).
@@ -624,14 +668,14 @@ func without(folds [][]int, k int) []int {
 
 // oofProbsRows returns out-of-fold class probabilities for rows (indexed
 // like c), fitting on the other folds of rows.
-func oofProbsRows(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, minDF int, l2 float64, pr priors) [][]float64 {
+func oofProbsRows(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, minDF int, l2 float64, pr priors, o ...headOpts) [][]float64 {
 	out := make([][]float64, len(c.ex))
 	folds := foldsOf(c, rows)
 	for k, test := range folds {
 		if len(test) == 0 {
 			continue
 		}
-		h := fit(c, without(folds, k), ys, ws, extra, K, minDF, l2, pr)
+		h := fit(c, without(folds, k), ys, ws, extra, K, minDF, l2, pr, o...)
 		for _, i := range test {
 			var x []float64
 			if extra != nil {
@@ -685,41 +729,47 @@ const priorL2 = 0.03
 // head reads the dense features only.
 const noWords = 1 << 30
 
-// selectConfig picks the L2 penalty, and whether to read words at all
-// (minDF or noWords), with the lowest cross-validated log-loss. To stay
-// fast it holds out 4 of the 10 folds in turn.
-func selectConfig(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K int, pr priors, grid []float64, minDFs ...int) (int, float64) {
+// selectConfig picks the L2 penalty, whether to read words at all (minDF
+// or noWords) and, when candidates are given, the other fitting options,
+// with the lowest cross-validated log-loss. To stay fast it holds out 4 of
+// the 10 folds in turn.
+func selectConfig(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K int, pr priors, grid []float64, minDFs []int, opts ...headOpts) (int, float64, headOpts) {
 	folds := foldsOf(c, rows)
-	bestDF, best, bestLoss := minDFs[0], grid[0], math.Inf(1)
-	for _, minDF := range minDFs {
-		for _, l2 := range grid {
-			loss, n := 0.0, 0.0
-			for k := 0; k < Folds; k += 3 { // folds 0, 3, 6, 9 held out in turn
-				h := fit(c, without(folds, k), ys, ws, extra, K, minDF, l2, pr)
-				for _, i := range folds[k] {
-					var x []float64
-					if extra != nil {
-						x = extra[i]
+	if len(opts) == 0 {
+		opts = []headOpts{{}}
+	}
+	bestDF, best, bestOpt, bestLoss := minDFs[0], grid[0], opts[0], math.Inf(1)
+	for _, o := range opts {
+		for _, minDF := range minDFs {
+			for _, l2 := range grid {
+				loss, n := 0.0, 0.0
+				for k := 0; k < Folds; k += 3 { // folds 0, 3, 6, 9 held out in turn
+					h := fit(c, without(folds, k), ys, ws, extra, K, minDF, l2, pr, o)
+					for _, i := range folds[k] {
+						var x []float64
+						if extra != nil {
+							x = extra[i]
+						}
+						p := h.probs(&c.ex[i], x)
+						w := 1.0
+						if ws != nil {
+							w = ws[i]
+						}
+						loss -= w * math.Log(math.Max(p[ys[i]], 1e-12))
+						n += w
 					}
-					p := h.probs(&c.ex[i], x)
-					w := 1.0
-					if ws != nil {
-						w = ws[i]
-					}
-					loss -= w * math.Log(math.Max(p[ys[i]], 1e-12))
-					n += w
 				}
-			}
-			if loss /= n; loss < bestLoss-1e-9 {
-				bestDF, best, bestLoss = minDF, l2, loss
+				if loss /= n; loss < bestLoss-1e-9 {
+					bestDF, best, bestOpt, bestLoss = minDF, l2, o, loss
+				}
 			}
 		}
 	}
-	return bestDF, best
+	return bestDF, best, bestOpt
 }
 
 func selectL2(c corpus, rows []int, ys []int, ws []float64, extra [][]float64, K, minDF int, pr priors, grid []float64) float64 {
-	_, l2 := selectConfig(c, rows, ys, ws, extra, K, pr, grid, minDF)
+	_, l2, _ := selectConfig(c, rows, ys, ws, extra, K, pr, grid, []int{minDF})
 	return l2
 }
 
@@ -778,6 +828,7 @@ func bestF1Threshold(p [][]float64, ys []int) (float64, float64) {
 type enHeads struct {
 	sent, anger, compl, sev, gen, genSev *head
 	complThr, genThr                     float64
+	complDFPow                           float64 // headOpts.dfPow of the complaint head
 	l2                                   map[string]float64
 	minDF                                map[string]int
 }
@@ -817,16 +868,19 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	// Anger: English has little labelled emotion, all of it tweets to
 	// brands: the head may choose to read the lexicon features only,
 	// which travel better to other kinds of text.
-	dfA, l2a := selectConfig(c, sentRows, angerY, nil, nil, 2, nil, enGrid, 2, noWords)
+	dfA, l2a, _ := selectConfig(c, sentRows, angerY, nil, nil, 2, nil, enGrid, []int{2, noWords})
 	en.anger = fit(c, sentRows, angerY, nil, nil, 2, dfA, l2a, nil)
 	en.l2["en_sentiment"], en.l2["en_anger"] = st.xhead.l2, l2a
 	en.minDF = map[string]int{"en_sentiment": 2, "en_anger": dfA}
 
-	// Complaint, words and dense features.
-	l2c := selectL2(c, rows, st.cmpY, nil, nil, 2, 2, complaintPriors, enGrid)
-	en.compl = fit(c, rows, st.cmpY, nil, nil, 2, 2, l2c, complaintPriors)
+	// Complaint, words and dense features. The L2 penalty on each word may
+	// grow with the number of tweets it occurs in (headOpts.dfPow 0, 0.5
+	// or 1, chosen with the L2 by cross-validated log-loss).
+	_, l2c, co := selectConfig(c, rows, st.cmpY, nil, nil, 2, complaintPriors, enGrid, []int{2}, headOpts{}, headOpts{dfPow: 0.5}, headOpts{dfPow: 1})
+	en.compl = fit(c, rows, st.cmpY, nil, nil, 2, 2, l2c, complaintPriors, co)
 	en.l2["en_complaint"] = l2c
-	oof := oofProbsRows(c, rows, st.cmpY, nil, nil, 2, 2, l2c, complaintPriors)
+	en.complDFPow = co.dfPow
+	oof := oofProbsRows(c, rows, st.cmpY, nil, nil, 2, 2, l2c, complaintPriors, co)
 	en.complThr, _ = bestF1Threshold(oof, st.cmpY)
 
 	// Generic complaint head: its inputs include sentiment and anger
@@ -877,7 +931,7 @@ func (st *stages) english(rows []int, note func(string, ...any)) *enHeads {
 	for _, i := range sevRows {
 		sevW[i] = math.Sqrt(float64(len(sevRows)) / (4 * float64(max(counts[sevY[i]], 1))))
 	}
-	dfV, l2v := selectConfig(c, sevRows, sevY, sevW, nil, 4, severityPriors, enGrid, 2, noWords)
+	dfV, l2v, _ := selectConfig(c, sevRows, sevY, sevW, nil, 4, severityPriors, enGrid, []int{2, noWords})
 	en.sev = fit(c, sevRows, sevY, sevW, nil, 4, dfV, l2v, severityPriors)
 	en.minDF["en_severity"] = dfV
 	en.l2["en_severity"] = l2v

@@ -64,6 +64,10 @@ type fitOptions struct {
 	// PriorL2 is the (stronger) penalty on weights that have a nonzero
 	// prior: seed knowledge yields only to clear evidence.
 	PriorL2 float64
+	// L2Scale (nil: all 1) scales the L2 penalty of each column j (the
+	// same for every class): feature groups can be held more or less
+	// tightly.
+	L2Scale []float64
 	MaxIter int
 }
 
@@ -131,6 +135,9 @@ func fitLR(rows []sparseRow, K, D int, o fitOptions) *linModel {
 		}
 		for i := 0; i < nW; i++ {
 			d, l2 := W[i], o.L2
+			if o.L2Scale != nil {
+				l2 *= o.L2Scale[i%D]
+			}
 			if o.Prior != nil && o.Prior[i] != 0 {
 				d -= o.Prior[i]
 				l2 = math.Max(l2, o.PriorL2)
